@@ -1,0 +1,148 @@
+"""The engine, sessions and one transaction per unit of work; database errors mapped to our own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class StorageError(Exception):
+    """Root of the errors storage raises on purpose."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached; carries the URL with its password hidden."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"database {url} is unreachable: {reason}")
+
+
+def async_url(url: str | URL) -> URL:
+    """Accept the URLs people write (postgresql://, sqlite:///) and pick the async driver."""
+    parsed = make_url(url)
+    driver = {
+        "postgresql": "postgresql+asyncpg",
+        "postgres": "postgresql+asyncpg",
+        "postgresql+psycopg2": "postgresql+asyncpg",
+        "sqlite": "sqlite+aiosqlite",
+        "sqlite+pysqlite": "sqlite+aiosqlite",
+    }.get(parsed.drivername, parsed.drivername)
+    return parsed.set(drivername=driver)
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as it may appear in a log line or a message: no password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_listeners(engine: AsyncEngine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, run transactions (SAVEPOINT and rollback work)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for a URL, with SQLite made transactional and foreign keys on."""
+    url = async_url(url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, **kwargs)
+        _sqlite_listeners(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"timeout": 10})
+    return create_async_engine(url, **kwargs)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether an exception means "cannot connect" rather than "bad statement"."""
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class Database:
+    """An engine (or a test connection) and the sessions made on it."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
+        self.bind = bind
+        self._sessions = async_sessionmaker(
+            bind=bind,
+            expire_on_commit=False,
+            # In tests the bind is a connection inside an outer transaction: commits become
+            # SAVEPOINT releases, and the test's rollback removes everything.
+            join_transaction_mode="create_savepoint",
+        )
+
+    @classmethod
+    def from_url(cls, url: str | URL, **kwargs: Any) -> Database:
+        return cls(create_engine(url, **kwargs))
+
+    @property
+    def url(self) -> URL:
+        return self.bind.engine.url if isinstance(self.bind, AsyncConnection) else self.bind.url
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    def session(self) -> AsyncSession:
+        """A session the caller closes; prefer `transaction()`."""
+        return self._sessions()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back on any exception."""
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except (OSError, OperationalError, InterfaceError) as exc:
+            if is_unreachable(exc):
+                raise DatabaseUnavailable(safe_url(self.url), _reason(exc)) from exc
+            raise
+
+    async def ping(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query answers."""
+        async with self.transaction() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        if isinstance(self.bind, AsyncEngine):
+            await self.bind.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the innermost error, which names the real cause."""
+    inner: BaseException = exc
+    while getattr(inner, "orig", None) is not None:
+        inner = inner.orig  # type: ignore[attr-defined]
+    message = str(inner).strip().splitlines()
+    return message[0] if message else type(inner).__name__
