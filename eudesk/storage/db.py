@@ -18,20 +18,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from eudesk.storage.errors import DatabaseUnavailable, StorageError
+
+__all__ = ["Database", "DatabaseUnavailable", "StorageError", "create_engine", "safe_url"]
+
 logger = logging.getLogger(__name__)
-
-
-class StorageError(Exception):
-    """Root of the errors storage raises on purpose."""
-
-
-class DatabaseUnavailable(StorageError):
-    """The database cannot be reached; carries the URL with its password hidden."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        self.reason = reason
-        super().__init__(f"database {url} is unreachable: {reason}")
 
 
 def async_url(url: str | URL) -> URL:

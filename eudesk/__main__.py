@@ -1,0 +1,5 @@
+"""`python -m eudesk` is the `eudesk` command."""
+
+from eudesk.bot.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The shell: settings, composition root, CLI, transports and the HTTP server."""

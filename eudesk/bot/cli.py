@@ -1,0 +1,44 @@
+"""The `eudesk` command: one place that gathers the sub-commands and turns errors into one line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from eudesk.bot import cli_data, cli_db, cli_run, cli_users
+from eudesk.bot.settings import SettingsError
+from eudesk.storage.errors import DatabaseUnavailable, StorageError
+
+app = typer.Typer(
+    name="eudesk",
+    help="Chat-ops bot and notification service of the Sector for Interregional Cooperation "
+    "and European Integration, AP Vojvodina.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_users.app, name="users")
+app.add_typer(cli_data.seed_app, name="seed")
+app.command("import")(cli_data.import_command)
+app.command("export")(cli_data.export_command)
+app.command("run")(cli_run.run_command)
+
+_errors = Console(stderr=True, highlight=False)
+
+
+def main() -> None:
+    """Entry point: expected failures end with one readable line and a non-zero exit."""
+    try:
+        app()
+    except SettingsError as exc:
+        _errors.print(f"eudesk: bad configuration: {exc}", markup=False)
+        sys.exit(2)
+    except DatabaseUnavailable as exc:
+        _errors.print(f"eudesk: {exc}", markup=False)
+        sys.exit(3)
+    except StorageError as exc:
+        _errors.print(f"eudesk: {exc}", markup=False)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Reminders: planner, outbox dispatcher, rate limits, digests and the working-day calendar."""

@@ -1,0 +1,27 @@
+"""Repositories: typed queries over one session; callers get objects, never the session."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eudesk.storage.repositories.audit import AuditRepository
+from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
+from eudesk.storage.repositories.users import UserRepository
+
+
+class Repositories:
+    """Every repository on one session, i.e. inside one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.users = UserRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.audit = AuditRepository(session)
+
+
+__all__ = [
+    "AuditRepository",
+    "DeadlineRepository",
+    "Repositories",
+    "UpcomingDeadline",
+    "UserRepository",
+]
