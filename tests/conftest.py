@@ -28,17 +28,18 @@ async def migrated_database(
     """A database per backend for the whole run, migrated once with the real migrations."""
     url = await new_database_url(backend, tmp_path_factory.mktemp("db"))
     database = Database.from_url(url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
-    await discard_database(backend, url)
+    try:
+        await upgrade(database)
+        yield database
+    finally:
+        await database.dispose()
+        await discard_database(backend, url)
 
 
 @pytest.fixture
 async def db(migrated_database: Database) -> AsyncIterator[Database]:
     """A Database on one connection inside a transaction that is rolled back after the test."""
     engine = migrated_database.bind
-    assert not isinstance(engine, type(None))
     async with engine.connect() as connection:  # type: ignore[union-attr]
         outer = await connection.begin()
         yield Database(connection)

@@ -25,6 +25,7 @@ app.add_typer(cli_data.seed_app, name="seed")
 app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
 app.command("run")(cli_run.run_command)
+app.command("console")(cli_run.console_command)
 
 _errors = Console(stderr=True, highlight=False)
 

@@ -1,4 +1,4 @@
-"""`eudesk run`: start what is configured; on first use, prepare a demo database."""
+"""`eudesk run` and `eudesk console`: start what is configured, or chat in the terminal."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import typer
 from rich.console import Console
 from sqlalchemy import func, select
 
+from eudesk.bot.app import build_dispatcher
 from eudesk.bot.runtime import settings, with_database
 from eudesk.bot.settings import Settings
+from eudesk.bot.transports.console import ConsoleTransport
 from eudesk.storage.db import Database, safe_url
+from eudesk.storage.errors import RecordNotFound
 from eudesk.storage.migrate import upgrade
-from eudesk.storage.models import Project
+from eudesk.storage.models import Platform, Project
+from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_demo, seed_reference
 
 console = Console(stderr=True, highlight=False)
+DEMO_USER = "demo"
 
 
 async def prepare_demo(database: Database) -> None:
@@ -40,9 +45,41 @@ def planned_components(config: Settings) -> list[str]:
         parts.append(f"slack ({mode})")
     if config.telegram_enabled or config.slack_enabled:
         parts.append(f"http server on {config.http_host}:{config.http_port}")
-    else:
-        parts.append("console (no chat platform is configured)")
     return parts
+
+
+async def ensure_console_identity(database: Database, name: str) -> None:
+    """The console speaks as an existing user; their console identity is added on first use."""
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        if await repos.users.by_identity(Platform.CONSOLE, name) is not None:
+            return
+        user = await repos.users.get(name)  # RecordNotFound: one line from the CLI
+        await repos.users.add_identity(user, Platform.CONSOLE, name)
+        await repos.audit.record(actor=f"console:{name}", platform="cli",
+                                 action="identity.add", allowed=True,
+                                 target_type="user", target_ref=name)  # fmt: skip
+
+
+async def chat_in_console(database: Database, name: str) -> int:
+    await ensure_console_identity(database, name)
+    dispatcher = build_dispatcher(settings(), database)
+    return await ConsoleTransport(dispatcher, name).run()
+
+
+def console_command(
+    as_user: Annotated[str, typer.Option("--as", help="user name to speak as")] = DEMO_USER,
+) -> None:
+    """Chat with eudesk in the terminal; piped input is read one message per line."""
+
+    async def work(database: Database) -> int:
+        return await chat_in_console(database, as_user)
+
+    try:
+        with_database(work)
+    except RecordNotFound:
+        console.print(f"eudesk: no user named {as_user!r} (see `eudesk users list`)", markup=False)
+        raise typer.Exit(1) from None
 
 
 def run_command(
@@ -50,9 +87,15 @@ def run_command(
         bool, typer.Option(help="migrate and seed reference + demo data on first use")
     ] = False,
 ) -> None:
-    """Start every configured transport (not yet built: prints what it would start)."""
+    """Start every configured transport; with no chat platform configured, open the console."""
     config = settings()
     if init_demo:
         with_database(prepare_demo)
-    console.print("eudesk would start: " + "; ".join(planned_components(config)))
-    console.print("eudesk: the chat transports are not built yet (see the open issues).")
+    parts = planned_components(config)
+    if len(parts) == 1:  # no chat platform: the console, as the demo coordinator
+        console.print(f"eudesk: no chat platform configured; console as {DEMO_USER!r}")
+        console_command(DEMO_USER)
+        return
+    console.print("eudesk would start: " + "; ".join(parts))
+    console.print("eudesk: the Telegram and Slack transports are not built yet (issue 4).")
+    raise typer.Exit(1)

@@ -1,1 +1,17 @@
 """Answering: message model, router, dispatcher (the error boundary), one module per feature, i18n."""
+
+from __future__ import annotations
+
+from eudesk.handlers import account, help
+from eudesk.handlers.router import CommandTable, Router
+
+# Every feature router, in the order /help lists them.
+ROUTERS: list[Router] = [
+    account.router,
+    help.router,
+]
+
+
+def command_table() -> CommandTable:
+    """All commands of all features, resolved by name and alias."""
+    return CommandTable(ROUTERS)

@@ -34,7 +34,7 @@ from eudesk.storage.models.negotiations import (
 )
 from eudesk.storage.models.notifications import AuditEntry, OutboxEntry, Subscription
 from eudesk.storage.models.outreach import Agreement, Guideline, GuidelineDelivery
-from eudesk.storage.models.people import Identity, Invite, User, UserRole
+from eudesk.storage.models.people import ChatPreference, Identity, Invite, User, UserRole
 from eudesk.storage.models.projects import (
     Deadline,
     DeadlineBody,
@@ -44,7 +44,7 @@ from eudesk.storage.models.projects import (
 )
 
 __all__ = [
-    "Agreement", "AgreementStatus", "AuditEntry", "Base", "Body", "BodyKind", "Chapter",
+    "Agreement", "AgreementStatus", "AuditEntry", "Base", "Body", "BodyKind", "Chapter", "ChatPreference",
     "Cluster", "Contact", "Deadline", "DeadlineBody", "DeadlineKind", "DeadlineStatus",
     "DigestFrequency", "DocumentStatus", "GroupMember", "Guideline", "GuidelineAudience",
     "GuidelineDelivery", "Identity", "Invite", "Locale", "Meeting", "MeetingStatus",

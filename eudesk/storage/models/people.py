@@ -75,3 +75,13 @@ class Invite(CreatedAt, Base):
     used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     contact = relationship("Contact", lazy="raise")
+
+
+class ChatPreference(Base):
+    """The language a chat account chose with /lang, kept even before it is linked to a user."""
+
+    __tablename__ = "chat_preferences"
+
+    platform: Mapped[Platform] = mapped_column(enum_column(Platform), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    locale: Mapped[Locale] = mapped_column(enum_column(Locale))

@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eudesk.storage.repositories.audit import AuditRepository
 from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
+from eudesk.storage.repositories.invites import InviteRepository
+from eudesk.storage.repositories.preferences import PreferenceRepository
 from eudesk.storage.repositories.users import UserRepository
 
 
@@ -16,11 +18,15 @@ class Repositories:
         self.users = UserRepository(session)
         self.deadlines = DeadlineRepository(session)
         self.audit = AuditRepository(session)
+        self.preferences = PreferenceRepository(session)
+        self.invites = InviteRepository(session)
 
 
 __all__ = [
     "AuditRepository",
     "DeadlineRepository",
+    "InviteRepository",
+    "PreferenceRepository",
     "Repositories",
     "UpcomingDeadline",
     "UserRepository",

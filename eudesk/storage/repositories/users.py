@@ -43,6 +43,12 @@ class UserRepository:
         await self._session.flush()
         return user
 
+    async def add_identity(self, user: User, platform: Platform, external_id: str) -> None:
+        if await self.by_identity(platform, external_id) is not None:
+            raise DuplicateRecord(f"{platform.value} identity", external_id)
+        user.identities.append(Identity(platform=platform, external_id=external_id))
+        await self._session.flush()
+
     async def get(self, name: str) -> User:
         user = await self._session.scalar(select(User).where(User.name == name))
         if user is None:

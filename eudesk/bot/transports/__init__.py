@@ -1,0 +1,1 @@
+"""Transports turn platform updates into Incoming messages and render Replies back."""

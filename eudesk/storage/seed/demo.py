@@ -1,0 +1,248 @@
+"""Invented demo data (`is_demo`, refs "DEMO-"), bulk-inserted fast enough for scale 100."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eudesk.storage.db import Database, StorageError
+from eudesk.storage.models import (
+    Agreement,
+    AgreementStatus,
+    Base,
+    Body,
+    BodyKind,
+    Chapter,
+    Cluster,
+    Contact,
+    Deadline,
+    DeadlineBody,
+    GroupMember,
+    Guideline,
+    GuidelineDelivery,
+    Identity,
+    Locale,
+    Meeting,
+    NegotiatingGroup,
+    PassportRecord,
+    PassportStatusEvent,
+    Platform,
+    Programme,
+    Project,
+    ProjectPartner,
+    Role,
+    User,
+    UserRole,
+    VisaRecord,
+    VisaStatusEvent,
+)
+from eudesk.storage.seed import vocabulary as v
+from eudesk.storage.seed.generate import BELGRADE, Batch, Ids, Lsgu, World, generate_unit
+from eudesk.storage.text import fold, search_key
+
+# Scale units per transaction: small enough to report progress, big enough to batch well.
+UNITS_PER_CHUNK = 5
+# The order demo rows are deleted in: children (or rows that only SET NULL a referrer) first.
+DEMO_TABLES: tuple[Any, ...] = (
+    Deadline, Project, Meeting, VisaRecord, PassportRecord, Guideline, Agreement, User, Contact,
+)  # fmt: skip
+MODELS: dict[str, type[Base]] = {
+    "projects": Project, "project_partners": ProjectPartner, "deadlines": Deadline,
+    "deadline_bodies": DeadlineBody, "meetings": Meeting, "passport_records": PassportRecord,
+    "passport_status_events": PassportStatusEvent, "visa_records": VisaRecord,
+    "visa_status_events": VisaStatusEvent, "guidelines": Guideline,
+    "guideline_deliveries": GuidelineDelivery,
+}  # fmt: skip
+PRESET_IDS = ("projects", "deadlines", "passport_records", "visa_records", "guidelines")
+DEMO_USERS = {
+    "demo": (Role.COORDINATOR, Role.STAFF),
+    "demo-staff": (Role.STAFF,),
+    "demo-officer": (Role.PASSPORT_OFFICER, Role.STAFF),
+    "demo-admin": (Role.ADMIN, Role.STAFF),
+    "demo-contact": (Role.CONTACT,),
+}
+CONTACT_BODY = "LSGU-80284"  # Novi Sad
+
+
+class ReferenceDataMissing(StorageError):
+    """Demo data hangs on the reference data; carries what was missing."""
+
+    def __init__(self, missing: str) -> None:
+        self.missing = missing
+        super().__init__(f"reference data missing ({missing}): run `eudesk seed reference` first")
+
+
+class DemoAlreadySeeded(StorageError):
+    """Demo rows exist already; carries the first table found holding some."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        super().__init__(f"demo data already present (in {table}): pass replace=True to redo it")
+
+
+async def seed_demo(
+    db: Database,
+    *,
+    scale: int = 1,
+    today: date | None = None,
+    replace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Insert `scale` units of demo data (about 100 projects each); returns rows per table."""
+    if scale < 1:
+        raise ValueError(f"scale must be at least 1, not {scale}")
+    today = today or datetime.now(BELGRADE).date()
+    counts: Counter[str] = Counter()
+    async with db.transaction() as session:
+        world = await _load_world(session, today)
+        if replace:
+            await delete_demo(session)
+        else:
+            await _refuse_if_seeded(session)
+        counts.update(await _seed_fixed(session, world))
+    numbering: Counter[str] = Counter()
+    for start in range(0, scale, UNITS_PER_CHUNK):
+        async with db.transaction() as session:
+            ids = Ids({t: await _next_id(session, MODELS[t]) for t in PRESET_IDS})
+            for unit in range(start, min(scale, start + UNITS_PER_CHUNK)):
+                counts.update(await _insert(session, generate_unit(world, unit, ids, numbering)))
+            if db.dialect == "postgresql":
+                await _advance_sequences(session)
+        if progress is not None:
+            progress(min(scale, start + UNITS_PER_CHUNK), scale)
+    return dict(counts)
+
+
+async def delete_demo(session: AsyncSession) -> dict[str, int]:
+    """Remove every demo row; children go with their parents by ON DELETE CASCADE."""
+    removed = {}
+    for model in DEMO_TABLES:
+        result = await session.execute(
+            delete(model).where(model.is_demo.is_(True)),
+            execution_options={"synchronize_session": False},
+        )
+        removed[model.__tablename__] = result.rowcount  # type: ignore[attr-defined]
+    return removed
+
+
+async def _refuse_if_seeded(session: AsyncSession) -> None:
+    for model in DEMO_TABLES:
+        if await session.scalar(select(exists().where(model.is_demo.is_(True)))):
+            raise DemoAlreadySeeded(model.__tablename__)
+
+
+async def _load_world(session: AsyncSession, today: date) -> World:
+    bodies = (await session.execute(select(Body.id, Body.code, Body.kind, Body.name_sr_latn,
+                                           Body.district_code))).all()  # fmt: skip
+    lsgus = [Lsgu(b.id, b.name_sr_latn, b.kind, b.district_code or "") for b in bodies
+             if b.kind.is_lsgu]  # fmt: skip
+    programmes = {p.code: (p.id, p.name) for p in (await session.scalars(select(Programme)))}
+    chapters = {
+        c.number: (c.title_sr_latn, c.cluster_number) for c in await session.scalars(select(Chapter))
+    }
+    clusters = {c.number: c.name_sr_latn for c in await session.scalars(select(Cluster))}
+    world = World(today, lsgus, {b.code: b.id for b in bodies}, programmes, chapters, clusters)
+    needed = {"SECTOR", "BRUSSELS", CONTACT_BODY, *v.CHAPTER_SECRETARIAT.values()}
+    for what, ok in (
+        ("local self-government units", len(lsgus) == 45),
+        ("bodies", needed <= world.bodies.keys()),
+        ("programmes", set(v.PROGRAMME_WEIGHTS) <= programmes.keys()),
+        ("chapters", set(v.MEETING_CHAPTERS) <= chapters.keys()),
+    ):
+        if not ok:
+            raise ReferenceDataMissing(what)
+    return world
+
+
+async def _seed_fixed(session: AsyncSession, world: World) -> dict[str, int]:
+    """What does not grow with scale: contacts, users, agreements, group members."""
+    rng = random.Random(f"eudesk-demo-fixed:{world.today.isoformat()}")
+    bodies = (await session.execute(select(Body.id, Body.code, Body.kind, Body.name_hu))).all()
+    contacts: dict[str, list[Contact]] = {}
+    for body in sorted(bodies, key=lambda b: b.code):
+        if not (body.kind.is_lsgu or body.kind is BodyKind.PROVINCIAL_SECRETARIAT):
+            continue
+        for n in (1, 2):
+            name = f"{rng.choice(v.FIRST_NAMES)} {rng.choice(v.LAST_NAMES)}"
+            hungarian = body.name_hu is not None and rng.random() < 0.3
+            contacts.setdefault(body.code, []).append(Contact(
+                ref=f"DEMO-C-{body.code}-{n}", body_id=body.id, name=name,
+                position=v.CONTACT_POSITIONS[(n - 1) * 2 + rng.randint(0, 1)],
+                email=f"{fold(name).replace(' ', '.')}.{n}@demo.invalid",
+                locale=Locale.HU if hungarian else Locale.SR_LATN, is_demo=True,
+            ))  # fmt: skip
+    session.add_all([c for pair in contacts.values() for c in pair])
+    await session.flush()
+    for code, pair in contacts.items():
+        ids = [c.id for c in pair]
+        if code.startswith("LSGU-"):
+            world.lsgu_contacts += ids
+        else:
+            world.provincial_contacts += ids
+    groups = dict((await session.execute(select(NegotiatingGroup.chapter_number,
+                                                NegotiatingGroup.id))).tuples().all())  # fmt: skip
+    members = [
+        {"group_id": groups[chapter], "contact_id": contacts[code][0].id}
+        for chapter, code in v.CHAPTER_SECRETARIAT.items()
+        if chapter in groups
+    ]
+    if members:
+        await session.execute(insert(GroupMember), members)
+    users = [
+        User(
+            name=name, is_demo=True,
+            roles=[UserRole(role=r) for r in roles],
+            identities=[Identity(platform=Platform.CONSOLE, external_id=name)],
+            contact_id=contacts[CONTACT_BODY][0].id if Role.CONTACT in roles else None,
+            body_id=world.bodies[CONTACT_BODY] if Role.CONTACT in roles else world.bodies["SECTOR"],
+        )  # fmt: skip
+        for name, roles in DEMO_USERS.items()
+    ]
+    session.add_all(users)
+    agreements = [
+        Agreement(
+            partner_region=region, country=country, areas=areas, is_demo=True,
+            signed_on=world.today - timedelta(days=rng.randint(400, 4000)),
+            status=rng.choice((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)),
+            search_key=search_key(region, country),
+        )  # fmt: skip
+        for region, country, areas in v.AGREEMENTS
+    ]
+    agreements[-1].status, agreements[-1].signed_on = AgreementStatus.IN_PREPARATION, None
+    session.add_all(agreements)
+    await session.flush()
+    world.officer_id = users[list(DEMO_USERS).index("demo-officer")].id
+    return {
+        "contacts": sum(len(p) for p in contacts.values()), "users": len(users),
+        "agreements": len(agreements), "group_members": len(members),
+    }  # fmt: skip
+
+
+async def _next_id(session: AsyncSession, model: Any) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(model.id), 0)))) + 1
+
+
+async def _insert(session: AsyncSession, batch: Batch) -> Counter[str]:
+    """One executemany per table, parents first."""
+    counts: Counter[str] = Counter()
+    for f in fields(batch):
+        rows = getattr(batch, f.name)
+        if rows:
+            await session.execute(insert(MODELS[f.name]), rows)
+            counts[f.name] += len(rows)
+    return counts
+
+
+async def _advance_sequences(session: AsyncSession) -> None:
+    """Ids were given by us, so PostgreSQL's sequences must be moved past them."""
+    for table in PRESET_IDS:
+        await session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+        )

@@ -1,0 +1,241 @@
+"""Import and export of CSV and XLSX: all-or-nothing validation, round trips, idempotent upserts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import openpyxl
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from eudesk.storage.db import Database, StorageError
+from eudesk.storage.models import (
+    Contact,
+    Deadline,
+    Meeting,
+    PassportRecord,
+    PassportStatusEvent,
+    Project,
+)
+from eudesk.storage.transfer import (
+    KINDS,
+    ImportRejected,
+    UnknownKind,
+    UnsupportedFormat,
+    export_file,
+    import_file,
+)
+from eudesk.storage.transfer.readers import read_rows
+from tests.storage.transfer_fixtures import CANONICAL, ensure_reference, write_csv
+
+MODELS: dict[str, Any] = {
+    "projects": Project,
+    "deadlines": Deadline,
+    "meetings": Meeting,
+    "contacts": Contact,
+    "passports": PassportRecord,
+}
+
+
+@pytest.fixture
+async def refs(db: Database) -> Database:
+    await ensure_reference(db)
+    return db
+
+
+async def count(db: Database, model: Any) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def rows_of(path: Path, kind: str) -> list[dict[str, str | None]]:
+    return [cells for _line, cells in read_rows(path, kind)]
+
+
+def where(exc: ImportRejected) -> list[tuple[int, str | None]]:
+    return [(error.line, error.column) for error in exc.errors]
+
+
+async def test_deadlines_with_three_bad_rows_are_rejected_whole(
+    refs: Database, tmp_path: Path
+) -> None:
+    db = refs
+    await import_file(db, "projects", write_csv(tmp_path / "p.csv", CANONICAL["projects"]))
+    await import_file(db, "deadlines", write_csv(tmp_path / "d.csv", CANONICAL["deadlines"]))
+    before = await count(db, Deadline)
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        "ref,kind,title,due,project\n"
+        "D-100,report,Good one,2026-05-01 12:00,HUSRB/2301/11/001\n"
+        "D-101,report,Bad date,31.02.2026. 10:00,\n"
+        "D-001,other,Good update of an existing one,2026-05-02,\n"
+        "D-102,report,Unknown project,2026-05-03,NOPE/1\n"
+        "D-103,deadline,Bad kind,2026-05-04,\n"
+        "D-104,report,Good too,2026-05-05 08:00,\n",
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "deadlines", bad)
+    assert where(caught.value) == [(3, "due"), (5, "project"), (6, "kind")]
+    message = str(caught.value)
+    assert "line 3, column due: '31.02.2026. 10:00' is not a date" in message
+    assert "line 5, column project: unknown project 'NOPE/1'" in message
+    assert "line 6, column kind: Input should be 'call_for_proposals'" in message
+    assert len(message.splitlines()) == 4
+    assert isinstance(caught.value, StorageError)
+    assert await count(db, Deadline) == before
+    async with db.transaction() as session:
+        d001 = await session.scalar(select(Deadline).where(Deadline.ref == "D-001"))
+        assert d001 is not None
+        assert (d001.title, d001.version) == ("Periodični izveštaj 3", 1)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_round_trip(
+    refs: Database, tmp_path: Path, kind: str, fmt: Literal["csv", "xlsx"]
+) -> None:
+    db = refs
+    for needed in KINDS[: KINDS.index(kind)]:  # projects come before the deadlines that cite them
+        await import_file(db, needed, write_csv(tmp_path / f"{needed}.csv", CANONICAL[needed]))
+    source = write_csv(tmp_path / f"{kind}-source.csv", CANONICAL[kind])
+    first = await import_file(db, kind, source)
+    expected = len(rows_of(source, kind))
+    assert (first.created, first.updated, first.unchanged) == (expected, 0, 0)
+
+    exported = tmp_path / f"{kind}-export.{fmt}"
+    assert await export_file(db, kind, exported, fmt) == expected
+    assert rows_of(exported, kind) == rows_of(source, kind)
+
+    again = await import_file(db, kind, exported)  # idempotent: nothing changes
+    assert (again.created, again.updated, again.unchanged) == (0, 0, expected)
+
+    async with db.transaction() as session:  # and from the export alone, everything comes back
+        await session.execute(delete(MODELS[kind]))
+    recreated = await import_file(db, kind, exported)
+    assert (recreated.created, recreated.updated) == (expected, 0)
+    second = tmp_path / f"{kind}-second.{fmt}"
+    await export_file(db, kind, second, fmt)
+    assert rows_of(second, kind) == rows_of(source, kind)
+
+
+async def test_updates_bump_versions_and_record_status_history(
+    refs: Database, tmp_path: Path
+) -> None:
+    db = refs
+    await import_file(db, "projects", write_csv(tmp_path / "p.csv", CANONICAL["projects"]))
+    await import_file(db, "deadlines", write_csv(tmp_path / "d.csv", CANONICAL["deadlines"]))
+    await import_file(db, "passports", write_csv(tmp_path / "pp.csv", CANONICAL["passports"]))
+    moved = CANONICAL["deadlines"].replace("2026-06-15 14:00", "2026-06-16")
+    report = await import_file(db, "deadlines", write_csv(tmp_path / "d2.csv", moved))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    delivered = CANONICAL["passports"].replace("D0012345,issued", "D0012345,delivered")
+    report = await import_file(db, "passports", write_csv(tmp_path / "pp2.csv", delivered))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    await import_file(db, "passports", write_csv(tmp_path / "pp3.csv", delivered))
+    async with db.transaction() as session:
+        d002 = await session.scalar(select(Deadline).where(Deadline.ref == "D-002"))
+        assert d002 is not None
+        assert d002.version == 2
+        assert d002.due_at == datetime(2026, 6, 16, 21, 59, tzinfo=UTC)  # 23:59 in summer time
+        record = await session.scalar(
+            select(PassportRecord)
+            .where(PassportRecord.reference == "P-2026-001")
+            .options(selectinload(PassportRecord.history))
+        )
+        assert record is not None
+        assert [event.status.value for event in record.history] == ["issued", "delivered"]
+        events = await session.scalar(select(func.count()).select_from(PassportStatusEvent))
+        assert events == 3  # one per new record, one for the change; none for the re-import
+
+
+async def test_semicolon_csv_with_bom_and_serbian_amounts(refs: Database, tmp_path: Path) -> None:
+    db = refs
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "\ufeffcode;acronym;title;programme;status;total_budget;eu_contribution;partners\r\n"
+        "HUSRB/9;ČAROBNI;Čarobni Dunav, Бачка;HUSRB;submitted;12.500,00;10625,5;Újvidék [HU]\r\n".encode()
+    )
+    report = await import_file(db, "projects", path)
+    assert report.created == 1
+    async with db.transaction() as session:
+        project = await session.scalar(
+            select(Project).where(Project.code == "HUSRB/9").options(selectinload(Project.partners))
+        )
+        assert project is not None
+        assert project.total_budget == Decimal("12500.00")
+        assert project.eu_contribution == Decimal("10625.50")
+        assert project.title == "Čarobni Dunav, Бачка"
+        assert [(p.name, p.country, p.is_lead) for p in project.partners] == [
+            ("Újvidék", "HU", False)
+        ]
+        assert "carobni dunav, backa" in project.search_key
+        assert "ujvidek" in project.search_key
+
+
+async def test_amounts_that_are_not_money_are_refused(refs: Database, tmp_path: Path) -> None:
+    rows = ["12500.00abc", "1e5", "12.500", "-3.00", "12,500.00", "nan"]
+    text = "code,acronym,title,programme,status,total_budget\n" + "".join(
+        f"X/{i},X,X,HUSRB,planned,{amount}\n" for i, amount in enumerate(rows)
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(refs, "projects", write_csv(tmp_path / "money.csv", text))
+    assert where(caught.value) == [(line, "total_budget") for line in range(2, 2 + len(rows))]
+
+
+async def test_xlsx_bad_row_reports_its_spreadsheet_line(refs: Database, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["ref", "body", "name", "email", "active"])
+    sheet.append(["C-1", "LSGU-80071", "Ana", "ana@example.rs", True])
+    sheet.append([])  # a blank row still counts as a line in a spreadsheet
+    sheet.append(["C-2", "LSGU-80071", "Petar", "petar-at-example.rs", False])
+    sheet.append(["C-3", "LSGU-99999", "Ivan", None, 1])
+    path = tmp_path / "contacts.xlsx"
+    workbook.save(path)
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(refs, "contacts", path)
+    assert where(caught.value) == [(4, "email"), (5, "body")]
+    assert await count(refs, Contact) == 0
+
+
+async def test_header_problems_name_the_column(refs: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "m.csv", "ref,title,starts,place,room\nM-1,X,2026-01-01 10:00,NS,5\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(refs, "meetings", path)
+    assert where(caught.value) == [(1, "ends"), (1, "room")]
+    assert "line 1, column ends: required column is missing" in str(caught.value)
+
+
+async def test_duplicate_keys_and_empty_required_cells(refs: Database, tmp_path: Path) -> None:
+    text = "ref,kind,title,due\nD-1,report,A,2026-01-01\nD-1,report,B,2026-01-02\nD-2,report,,\n"
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(refs, "deadlines", write_csv(tmp_path / "d.csv", text))
+    assert where(caught.value) == [(3, "ref"), (4, "due"), (4, "title")]
+    assert "also on line 2" in str(caught.value)
+    assert "a value is required" in str(caught.value)
+
+
+async def test_unknown_kind_and_format_are_clear(db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "x.csv", "a\n1\n")
+    with pytest.raises(UnknownKind, match=r"'visas'.*contacts, .*projects"):
+        await import_file(db, "visas", path)
+    with pytest.raises(UnknownKind):
+        await export_file(db, "visas", tmp_path / "out.csv", "csv")
+    with pytest.raises(UnsupportedFormat):
+        await import_file(db, "contacts", tmp_path / "contacts.ods")
+
+
+async def test_progress_reports_rows_written(refs: Database, tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None]] = []
+    path = write_csv(tmp_path / "c.csv", CANONICAL["contacts"])
+    await import_file(
+        refs, "contacts", path, progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1] == (2, 2)
