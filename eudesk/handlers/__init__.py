@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from eudesk.handlers import account, help
+from eudesk.handlers import (
+    account,
+    admin,
+    agreements,
+    calendar,
+    deadlines,
+    guidelines,
+    help,
+    meetings,
+    passports,
+    projects,
+)
 from eudesk.handlers.router import CommandTable, Router
 
 # Every feature router, in the order /help lists them.
 ROUTERS: list[Router] = [
-    account.router,
     help.router,
+    account.router,
+    deadlines.router,
+    projects.router,
+    meetings.router,
+    calendar.router,
+    guidelines.router,
+    agreements.router,
+    passports.router,
+    admin.router,
 ]
 
 

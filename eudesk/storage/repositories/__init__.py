@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eudesk.storage.repositories.agreements import AgreementRepository
 from eudesk.storage.repositories.audit import AuditRepository
+from eudesk.storage.repositories.bodies import BodyRepository
 from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
+from eudesk.storage.repositories.documents import DocumentRepository
+from eudesk.storage.repositories.guidelines import GuidelineRepository
 from eudesk.storage.repositories.invites import InviteRepository
+from eudesk.storage.repositories.meetings import MeetingRepository
 from eudesk.storage.repositories.preferences import PreferenceRepository
+from eudesk.storage.repositories.projects import ProjectRepository
 from eudesk.storage.repositories.users import UserRepository
 
 
@@ -16,17 +22,29 @@ class Repositories:
 
     def __init__(self, session: AsyncSession) -> None:
         self.users = UserRepository(session)
-        self.deadlines = DeadlineRepository(session)
-        self.audit = AuditRepository(session)
         self.preferences = PreferenceRepository(session)
         self.invites = InviteRepository(session)
+        self.audit = AuditRepository(session)
+        self.bodies = BodyRepository(session)
+        self.projects = ProjectRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.meetings = MeetingRepository(session)
+        self.documents = DocumentRepository(session)
+        self.guidelines = GuidelineRepository(session)
+        self.agreements = AgreementRepository(session)
 
 
 __all__ = [
+    "AgreementRepository",
     "AuditRepository",
+    "BodyRepository",
     "DeadlineRepository",
+    "DocumentRepository",
+    "GuidelineRepository",
     "InviteRepository",
+    "MeetingRepository",
     "PreferenceRepository",
+    "ProjectRepository",
     "Repositories",
     "UpcomingDeadline",
     "UserRepository",

@@ -1,0 +1,7 @@
+"""/agreements."""
+
+from __future__ import annotations
+
+from eudesk.handlers.router import Router
+
+router = Router()

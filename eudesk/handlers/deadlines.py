@@ -1,0 +1,7 @@
+"""/deadlines and /deadline_move."""
+
+from __future__ import annotations
+
+from eudesk.handlers.router import Router
+
+router = Router()
