@@ -225,12 +225,26 @@ async def test_duplicate_keys_and_empty_required_cells(refs: Database, tmp_path:
 
 async def test_unknown_kind_and_format_are_clear(db: Database, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", "a\n1\n")
-    with pytest.raises(UnknownKind, match=r"'visas'; expected one of: projects, deadlines, meetings"):
+    with pytest.raises(
+        UnknownKind, match=r"'visas'; expected one of: projects, deadlines, meetings"
+    ):
         await import_file(db, "visas", path)
     with pytest.raises(UnknownKind):
         await export_file(db, "visas", tmp_path / "out.csv", "csv")
-    with pytest.raises(UnsupportedFormat):
-        await import_file(db, "contacts", tmp_path / "contacts.ods")
+    old_excel = tmp_path / "contacts.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(UnsupportedFormat, match=r"contacts.xls: an old .xls workbook"):
+        await import_file(db, "contacts", old_excel)
+    with pytest.raises(UnsupportedFormat, match="cannot write 'ods'"):
+        await export_file(db, "contacts", tmp_path / "contacts.ods", "ods")  # type: ignore[arg-type]
+
+
+async def test_format_is_read_from_the_content_not_the_name(refs: Database, tmp_path: Path) -> None:
+    await import_file(refs, "contacts", write_csv(tmp_path / "c.txt", CANONICAL["contacts"]))
+    exported = tmp_path / "contacts-export"  # the CLI lets people name files freely
+    assert await export_file(refs, "contacts", exported, "xlsx") == 2
+    report = await import_file(refs, "contacts", exported)
+    assert str(report) == "contacts from contacts-export: 0 created, 0 updated, 2 unchanged"
 
 
 async def test_progress_reports_rows_written(refs: Database, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ async def export_file(db: Database, kind: str, path: Path, fmt: Literal["csv", "
     """
     names = columns(row_model(kind))
     if fmt not in ("csv", "xlsx"):
-        raise UnsupportedFormat(path)
+        raise UnsupportedFormat(path, f"cannot write {fmt!r}; choose csv or xlsx")
     partial = path.with_name(path.name + ".part")
     sink: Sink = await asyncio.to_thread(CsvSink if fmt == "csv" else XlsxSink, partial, kind)
     count = 0

@@ -56,6 +56,12 @@ class ImportReport:
     updated: int
     unchanged: int
 
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} from {self.path.name}: {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged"
+        )
+
 
 async def import_file(
     db: Database, kind: str, path: Path, *, progress: Progress | None = None

@@ -23,15 +23,19 @@ from eudesk.storage.transfer.rows import (
 )
 
 Cells = dict[str, str | None]
-FORMATS = (".csv", ".xlsx")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 def file_format(path: Path) -> str:
-    """ "csv" or "xlsx" from the file name, or UnsupportedFormat."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise UnsupportedFormat(path)
-    return suffix[1:]
+    """ "xlsx" or "csv", from the first bytes rather than the name (exports may be named freely)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == ZIP_MAGIC:
+        return "xlsx"
+    if magic == OLE_MAGIC:
+        raise UnsupportedFormat(path, "an old .xls workbook; save it as .xlsx or as CSV UTF-8")
+    return "csv"
 
 
 def read_rows(path: Path, kind: str) -> Iterator[tuple[int, Cells]]:
@@ -128,14 +132,14 @@ def _decoded(handle: Iterable[bytes], kind: str, path: Path) -> Iterator[str]:
 
 
 def _xlsx_rows(path: Path, kind: str) -> Iterator[Sequence[Any]]:
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportRejected(
-            kind, path, [RowError(1, None, f"not an XLSX workbook: {exc}")]
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
+    # A file object, not the name: openpyxl refuses names that do not end in .xlsx.
+    with path.open("rb") as handle:
+        try:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            error = RowError(1, None, f"not an XLSX workbook: {exc}")
+            raise ImportRejected(kind, path, [error]) from exc
+        try:
+            yield from workbook.worksheets[0].iter_rows(values_only=True)
+        finally:
+            workbook.close()

@@ -58,11 +58,11 @@ class UnknownKind(TransferError):
 
 
 class UnsupportedFormat(TransferError):
-    """A file that is neither .csv nor .xlsx."""
+    """A file or format that is neither CSV nor XLSX."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reason: str) -> None:
         self.path = path
-        super().__init__(f"{path.name}: only .csv and .xlsx files can be imported or exported")
+        super().__init__(f"{path.name}: {reason}")
 
 
 class ImportRejected(TransferError):
