@@ -47,16 +47,25 @@ def print_queries(by_backend: dict[str, dict[str, Any]]) -> None:
             for n in names
         )
         print(f"{query[:48]:<48}{cells}")
-    worst = {n: max(v["p99_ms"] for q, v in by_backend[n].items() if q != "peak_mib") for n in names}
-    print("worst p99: " + ", ".join(f"{n} {worst[n]:.2f} ms" for n in names)
-          + "; peak memory: " + ", ".join(f"{n} {by_backend[n]['peak_mib']:.0f} MiB" for n in names))
+    worst = {
+        n: max(v["p99_ms"] for q, v in by_backend[n].items() if q != "peak_mib") for n in names
+    }
+    print(
+        "worst p99: "
+        + ", ".join(f"{n} {worst[n]:.2f} ms" for n in names)
+        + "; peak memory: "
+        + ", ".join(f"{n} {by_backend[n]['peak_mib']:.0f} MiB" for n in names)
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=100)
-    parser.add_argument("--postgres", default=os.environ.get("EUDESK_BENCH_POSTGRES", DEFAULT_PG),
-                        help="admin URL of a PostgreSQL server; 'none' to skip")  # fmt: skip
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("EUDESK_BENCH_POSTGRES", DEFAULT_PG),
+        help="admin URL of a PostgreSQL server; 'none' to skip",
+    )
     args = parser.parse_args()
 
     targets: list[tuple[str, str]] = []
@@ -65,8 +74,12 @@ def main() -> None:
     pg_name = f"eudesk_bench_{os.getpid()}"
     if args.postgres != "none":
         asyncio.run(_pg(args.postgres, f'CREATE DATABASE "{pg_name}"'))
-        targets.append(("postgresql", make_url(args.postgres).set(database=pg_name)
-                        .render_as_string(hide_password=False)))  # fmt: skip
+        targets.append(
+            (
+                "postgresql",
+                make_url(args.postgres).set(database=pg_name).render_as_string(hide_password=False),
+            )
+        )
     try:
         print(f"storage benchmark, seed demo --scale {args.scale}")
         header = f"{'backend':<11} {'projects':>9} {'deadlines':>10} {'seed s':>8} {'seed MiB':>9}"

@@ -1,4 +1,4 @@
-"""In-process latency of each chat query through the real dispatcher, on an already seeded database."""
+"""In-process latency of each chat query through the real dispatcher, on a seeded database."""
 
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ from eudesk.storage.db import Database
 from eudesk.storage.seed import seed_demo, seed_reference
 from eudesk.storage.transfer import KINDS, ImportRejected, export_file, import_file
 
-seed_app = typer.Typer(help="Load reference data (real) or demo data (invented).", no_args_is_help=True)
+seed_app = typer.Typer(
+    help="Load reference data (real) or demo data (invented).", no_args_is_help=True
+)
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
@@ -65,9 +67,12 @@ def seed_demo_command(
         await _seed_reference(database)
         with progress_bar("seeding demo data") as update:
             return await seed_demo(
-                database, scale=scale, today=as_of, replace=replace,
+                database,
+                scale=scale,
+                today=as_of,
+                replace=replace,
                 progress=lambda done, total: update(done, total),
-            )  # fmt: skip
+            )
 
     _print_counts("demo data", with_database(work))
 

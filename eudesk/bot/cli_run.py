@@ -56,9 +56,14 @@ async def ensure_console_identity(database: Database, name: str) -> None:
             return
         user = await repos.users.get(name)  # RecordNotFound: one line from the CLI
         await repos.users.add_identity(user, Platform.CONSOLE, name)
-        await repos.audit.record(actor=f"console:{name}", platform="cli",
-                                 action="identity.add", allowed=True,
-                                 target_type="user", target_ref=name)  # fmt: skip
+        await repos.audit.record(
+            actor=f"console:{name}",
+            platform="cli",
+            action="identity.add",
+            allowed=True,
+            target_type="user",
+            target_ref=name,
+        )
 
 
 async def chat_in_console(database: Database, name: str) -> int:

@@ -63,9 +63,14 @@ def add_command(
                 name, role, locale=lang, body_code=body, identities=identities
             )
             await repos.audit.record(
-                actor=_actor(), platform="cli", action="user.add", allowed=True,
-                target_type="user", target_ref=name, detail=",".join(sorted(role)),
-            )  # fmt: skip
+                actor=_actor(),
+                platform="cli",
+                action="user.add",
+                allowed=True,
+                target_type="user",
+                target_ref=name,
+                detail=",".join(sorted(role)),
+            )
             return _describe(user)
 
     console.print(f"added {with_database(work)}", markup=False)
@@ -101,9 +106,14 @@ def _change_role(name: str, role: Role, *, grant: bool) -> str:
             change = repos.users.grant if grant else repos.users.revoke
             user = await change(name, role)
             await repos.audit.record(
-                actor=_actor(), platform="cli", action="user.grant" if grant else "user.revoke",
-                allowed=True, target_type="user", target_ref=name, detail=role.value,
-            )  # fmt: skip
+                actor=_actor(),
+                platform="cli",
+                action="user.grant" if grant else "user.revoke",
+                allowed=True,
+                target_type="user",
+                target_ref=name,
+                detail=role.value,
+            )
             return _describe(user)
 
     return with_database(work)

@@ -20,7 +20,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    """Everything eudesk can be told from outside. A platform whose credentials are absent is off."""
+    """Everything eudesk can be told from outside; a platform without credentials is off."""
 
     model_config = SettingsConfigDict(
         env_prefix="EUDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"

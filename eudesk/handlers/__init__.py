@@ -1,4 +1,4 @@
-"""Answering: message model, router, dispatcher (the error boundary), one module per feature, i18n."""
+"""Answering: message model, router, dispatcher (error boundary), a module per feature, i18n."""
 
 from __future__ import annotations
 

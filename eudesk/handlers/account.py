@@ -27,7 +27,8 @@ router = Router(
         },
         "start.anonymous": {
             "sr-Latn": "Dobro došli u eudesk, servis Sektora za međuregionalnu saradnju i evropske "
-            "integracije. Za pristup pošaljite /start KOD sa kodom koji ste dobili od koordinatora.",
+            "integracije. Za pristup pošaljite /start KOD sa kodom koji ste dobili od "
+            "koordinatora.",
             "hu": "Üdvözli az eudesk, a Régióközi Együttműködési és Európai Integrációs Szektor "
             "szolgáltatása. A hozzáféréshez küldje el: /start KÓD, a koordinátortól kapott kóddal.",
             "en": "Welcome to eudesk, the service of the Sector for Interregional Cooperation and "
@@ -51,7 +52,11 @@ router = Router(
             "hu": "csatlakozás meghívókóddal",
             "en": "join with an invite code",
         },
-        "cmd.lang": {"sr-Latn": "jezik odgovora", "hu": "a válaszok nyelve", "en": "reply language"},
+        "cmd.lang": {
+            "sr-Latn": "jezik odgovora",
+            "hu": "a válaszok nyelve",
+            "en": "reply language",
+        },
         "cmd.whoami": {
             "sr-Latn": "vaše ime, uloge i jezik",
             "hu": "az Ön neve, szerepkörei és nyelve",
@@ -76,10 +81,13 @@ async def start(ctx: Context) -> Reply:
     if len(ctx.args) != 1 or len(ctx.args[0]) > 40:
         raise UsageError("start.bad_code")
     user = await ctx.repos.invites.redeem(
-        ctx.args[0], ctx.now(), platform=ctx.incoming.platform,
+        ctx.args[0],
+        ctx.now(),
+        platform=ctx.incoming.platform,
         external_id=ctx.incoming.sender_id,
-        name=ctx.incoming.sender_name or ctx.incoming.sender_id, locale=ctx.locale,
-    )  # fmt: skip
+        name=ctx.incoming.sender_name or ctx.incoming.sender_id,
+        locale=ctx.locale,
+    )
     ctx.audit("invite.redeem", allowed=user is not None, target_type="invite")
     if user is None:
         raise UsageError("start.bad_code")

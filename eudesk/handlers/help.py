@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from eudesk.handlers.context import Context
-from eudesk.handlers.messages import Reply
 from eudesk.handlers.i18n import has_message
+from eudesk.handlers.messages import Reply
 from eudesk.handlers.router import ANYONE, Command, Router
 
 router = Router(

@@ -76,7 +76,7 @@ def translate(locale: str, key: str, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-_MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def format_date(value: date | datetime, locale: str, zone: ZoneInfo) -> str:

@@ -1,4 +1,4 @@
-"""Serbian script conversion and search folding: "Бачка Топола" = "Backa Topola" = "Bačka Topola"."""
+"""Serbian script conversion and search folding: "Бачка Топола" = "Bačka Topola"."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def cyr_to_lat(text: str) -> str:
 
 
 def lat_to_cyr(text: str) -> str:
-    """Serbian Latin to Serbian Cyrillic; words written in the Latin alphabet only (URLs) survive."""
+    """Serbian Latin to Serbian Cyrillic, letter by letter (the digraphs lj, nj, dž first)."""
     out: list[str] = []
     i = 0
     while i < len(text):

@@ -17,14 +17,20 @@ async def test_console_reads_one_message_per_line(dispatcher: Dispatcher) -> Non
     answered = await ConsoleTransport(dispatcher, "demo").run(stdin, stdout)
     assert answered == 3  # the blank line is skipped
     out = stdout.getvalue()
-    assert "Vaš nalog" in out and "Your account" in out
+    assert "Vaš nalog" in out
+    assert "Your account" in out
 
 
 def test_run_without_tokens_opens_the_console_on_demo_data(tmp_path: Path) -> None:
     """What `printf '...' | make run` does on a fresh clone, minus the venv set-up."""
     script = "/help\n/deadlines month\n/lang sr-Cyrl\nрокови месец\n"
-    result = run_cli("run", "--init-demo", database_url=f"sqlite:///{tmp_path}/eudesk.db",
-                     cwd=tmp_path, stdin=script)  # fmt: skip
+    result = run_cli(
+        "run",
+        "--init-demo",
+        database_url=f"sqlite:///{tmp_path}/eudesk.db",
+        cwd=tmp_path,
+        stdin=script,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     replies = result.stdout.split("\n> ")

@@ -41,10 +41,12 @@ def test_secrets_do_not_appear_in_repr() -> None:
 
 def test_a_bad_variable_stops_the_cli_with_one_line(tmp_path: Path) -> None:
     result = run_cli(
-        "db", "current",
-        database_url=f"sqlite:///{tmp_path}/x.db", cwd=tmp_path,
+        "db",
+        "current",
+        database_url=f"sqlite:///{tmp_path}/x.db",
+        cwd=tmp_path,
         extra_env={"EUDESK_HTTP_PORT": "99999"},
-    )  # fmt: skip
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -77,13 +76,23 @@ class FakeChat:
         self.platform = platform
 
     async def send(self, text: str) -> Answer:
-        incoming = Incoming(platform=self.platform, chat_id=f"chat-{self.sender}",
-                            sender_id=self.sender, sender_name=self.sender, text=text)  # fmt: skip
+        incoming = Incoming(
+            platform=self.platform,
+            chat_id=f"chat-{self.sender}",
+            sender_id=self.sender,
+            sender_name=self.sender,
+            text=text,
+        )
         return Answer(await self.dispatcher.handle(incoming))
 
     async def press(self, callback: str) -> Answer:
-        incoming = Incoming(platform=self.platform, chat_id=f"chat-{self.sender}",
-                            sender_id=self.sender, text=callback, is_callback=True)  # fmt: skip
+        incoming = Incoming(
+            platform=self.platform,
+            chat_id=f"chat-{self.sender}",
+            sender_id=self.sender,
+            text=callback,
+            is_callback=True,
+        )
         return Answer(await self.dispatcher.handle(incoming))
 
 
@@ -116,5 +125,3 @@ def contact_chat(dispatcher: Dispatcher) -> FakeChat:
 @pytest.fixture
 def stranger_chat(dispatcher: Dispatcher) -> FakeChat:
     return FakeChat(dispatcher, "987654321", platform=Platform.TELEGRAM)
-
-

@@ -11,12 +11,15 @@ from eudesk.storage.repositories import Repositories
 from tests.handlers.conftest import NOW, FakeChat
 
 
-async def test_help_lists_only_what_the_role_may_run(chat: FakeChat, stranger_chat: FakeChat) -> None:
+async def test_help_lists_only_what_the_role_may_run(
+    chat: FakeChat, stranger_chat: FakeChat
+) -> None:
     mine = await chat.send("/help")
     assert "/whoami" in mine.text
     theirs = await stranger_chat.send("/help")
     assert "/whoami" not in theirs.text
-    assert "/start" in theirs.text and "/lang" in theirs.text
+    assert "/start" in theirs.text
+    assert "/lang" in theirs.text
 
 
 async def test_unknown_sender_is_told_how_to_get_access(stranger_chat: FakeChat) -> None:
@@ -38,7 +41,9 @@ async def test_lang_for_an_unknown_sender_is_remembered(stranger_chat: FakeChat)
     assert "hozzáférés" in (await stranger_chat.send("/whoami")).text
 
 
-async def test_start_with_an_invite_links_the_chat(dispatcher: Dispatcher, demo_db: Database) -> None:
+async def test_start_with_an_invite_links_the_chat(
+    dispatcher: Dispatcher, demo_db: Database
+) -> None:
     async with demo_db.transaction() as session:
         invite = await Repositories(session).invites.create(NOW, role=Role.STAFF)
     newcomer = FakeChat(dispatcher, "55501", platform=Platform.TELEGRAM)
@@ -57,7 +62,12 @@ async def test_unknown_command_suggests_the_closest(chat: FakeChat) -> None:
 async def test_bad_codes_write_nothing(stranger_chat: FakeChat, demo_db: Database) -> None:
     async with demo_db.transaction() as session:
         before = await session.scalar(select(func.count()).select_from(User))
-    for text in ("/start NOPE", "/start " + "x" * 500, "/start a b c", "/start '; DROP TABLE users;--"):
+    for text in (
+        "/start NOPE",
+        "/start " + "x" * 500,
+        "/start a b c",
+        "/start '; DROP TABLE users;--",
+    ):
         answer = await stranger_chat.send(text)
         assert "kod" in answer.text.lower()
     async with demo_db.transaction() as session:

@@ -22,7 +22,9 @@ WRITABLE = (User, Invite, ChatPreference, Deadline, AuditEntry)
 async def _counts(db: Database) -> dict[str, int]:
     async with db.transaction() as session:
         return {
-            model.__tablename__: int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            model.__tablename__: int(
+                await session.scalar(select(func.count()).select_from(model)) or 0
+            )
             for model in WRITABLE
         }
 
@@ -54,7 +56,8 @@ async def test_bad_input_is_answered_clearly_and_writes_nothing(
     with caplog.at_level(logging.WARNING):
         answer = await chat.send(text)
     assert answer.text.strip()
-    assert "went wrong" not in answer.text and "greške" not in answer.text
+    assert "went wrong" not in answer.text
+    assert "greške" not in answer.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert await _counts(demo_db) == before
 
@@ -95,7 +98,9 @@ async def test_a_fault_is_logged_once_with_traceback_and_the_user_gets_a_short_a
     assert errors[0].exc_info is not None
 
 
-async def test_an_unreachable_database_gets_a_clear_answer(caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_unreachable_database_gets_a_clear_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     database = Database.from_url("postgresql://eudesk:pw@127.0.0.1:1/eudesk")
     try:
         dispatcher = Dispatcher(database, command_table(), HandlerConfig(), clock=lambda: NOW)

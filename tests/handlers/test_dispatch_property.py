@@ -23,18 +23,49 @@ from tests.databases import discard_database, new_database_url
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 words = st.sampled_from(
-    ["/deadlines", "rokovi", "рокови", "/projects", "/project", "/meetings", "/meeting",
-     "/passport", "/visa", "/guidelines", "/ack", "/agreements", "/calendar", "/invite",
-     "/passport_set", "/deadline_move", "/lang", "/start", "/help", "week", "месец", "23",
-     "poglavlje", "-1", "0", "99999999999999999999", "DEMO-", "%", "_", "'", "\\"]
-)  # fmt: skip
+    [
+        "/deadlines",
+        "rokovi",
+        "рокови",
+        "/projects",
+        "/project",
+        "/meetings",
+        "/meeting",
+        "/passport",
+        "/visa",
+        "/guidelines",
+        "/ack",
+        "/agreements",
+        "/calendar",
+        "/invite",
+        "/passport_set",
+        "/deadline_move",
+        "/lang",
+        "/start",
+        "/help",
+        "week",
+        "месец",
+        "23",
+        "poglavlje",
+        "-1",
+        "0",
+        "99999999999999999999",
+        "DEMO-",
+        "%",
+        "_",
+        "'",
+        "\\",
+    ]
+)
 messages = st.one_of(
     st.text(max_size=300),
     st.lists(st.one_of(words, st.text(max_size=12)), max_size=6).map(" ".join),
 )
 
 
-def test_any_text_gets_a_reply(backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_any_text_gets_a_reply(
+    backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     loop = asyncio.new_event_loop()
 
     async def setup() -> tuple[Database, str]:
@@ -50,8 +81,11 @@ def test_any_text_gets_a_reply(backend: str, tmp_path: Path, caplog: pytest.LogC
     dispatcher = Dispatcher(database, command_table(), HandlerConfig(), clock=lambda: NOW)
     try:
 
-        @settings(max_examples=150, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+        @settings(
+            max_examples=150,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        )
         @given(text=messages, sender=st.sampled_from(["demo", "demo-staff", "demo-contact", "x"]))
         def answers(text: str, sender: str) -> None:
             caplog.clear()

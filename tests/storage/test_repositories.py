@@ -54,31 +54,71 @@ async def test_users_roles_and_identities(db: Database) -> None:
 
 async def _deadline_world(db: Database) -> int:
     async with db.transaction() as session:
-        senta = Body(code="LSGU-80365", kind=BodyKind.MUNICIPALITY, name_sr_latn="Senta",
-                     name_sr_cyrl="Сента", name_hu="Zenta", name_en="Senta",
-                     search_key=search_key("Senta", "Сента", "Zenta"))  # fmt: skip
-        programme = Programme(code="HUSRB", name="Interreg VI-A IPA Hungary-Serbia",
-                              kind="cross-border", search_key=search_key("HUSRB Hungary-Serbia"))  # fmt: skip
+        senta = Body(
+            code="LSGU-80365",
+            kind=BodyKind.MUNICIPALITY,
+            name_sr_latn="Senta",
+            name_sr_cyrl="Сента",
+            name_hu="Zenta",
+            name_en="Senta",
+            search_key=search_key("Senta", "Сента", "Zenta"),
+        )
+        programme = Programme(
+            code="HUSRB",
+            name="Interreg VI-A IPA Hungary-Serbia",
+            kind="cross-border",
+            search_key=search_key("HUSRB Hungary-Serbia"),
+        )
         session.add_all([senta, programme])
         await session.flush()
-        project = Project(code="HUSRB/2301/1.1/007", acronym="TISZA-ŽIVOT", title="Reka Tisa",
-                          programme_id=programme.id, status=ProjectStatus.ONGOING,
-                          search_key=search_key("HUSRB/2301/1.1/007", "TISZA-ŽIVOT", "Reka Tisa"))  # fmt: skip
+        project = Project(
+            code="HUSRB/2301/1.1/007",
+            acronym="TISZA-ŽIVOT",
+            title="Reka Tisa",
+            programme_id=programme.id,
+            status=ProjectStatus.ONGOING,
+            search_key=search_key("HUSRB/2301/1.1/007", "TISZA-ŽIVOT", "Reka Tisa"),
+        )
         session.add(project)
         await session.flush()
         rows = [
-            Deadline(ref="A", kind=DeadlineKind.REPORT, title="Interim report",
-                     due_at=NOW + timedelta(days=2), project_id=project.id),
-            Deadline(ref="B", kind=DeadlineKind.CALL, title="Call 3 closes",
-                     due_at=NOW + timedelta(days=10), programme_id=programme.id),
-            Deadline(ref="C", kind=DeadlineKind.PAYMENT_CLAIM, title="Claim",
-                     due_at=NOW + timedelta(days=40), project_id=project.id),
-            Deadline(ref="D", kind=DeadlineKind.REPORT, title="Done already",
-                     due_at=NOW + timedelta(days=3), project_id=project.id,
-                     status=DeadlineStatus.DONE),
-            Deadline(ref="E", kind=DeadlineKind.OTHER, title="Past",
-                     due_at=NOW - timedelta(minutes=1), project_id=project.id),
-        ]  # fmt: skip
+            Deadline(
+                ref="A",
+                kind=DeadlineKind.REPORT,
+                title="Interim report",
+                due_at=NOW + timedelta(days=2),
+                project_id=project.id,
+            ),
+            Deadline(
+                ref="B",
+                kind=DeadlineKind.CALL,
+                title="Call 3 closes",
+                due_at=NOW + timedelta(days=10),
+                programme_id=programme.id,
+            ),
+            Deadline(
+                ref="C",
+                kind=DeadlineKind.PAYMENT_CLAIM,
+                title="Claim",
+                due_at=NOW + timedelta(days=40),
+                project_id=project.id,
+            ),
+            Deadline(
+                ref="D",
+                kind=DeadlineKind.REPORT,
+                title="Done already",
+                due_at=NOW + timedelta(days=3),
+                project_id=project.id,
+                status=DeadlineStatus.DONE,
+            ),
+            Deadline(
+                ref="E",
+                kind=DeadlineKind.OTHER,
+                title="Past",
+                due_at=NOW - timedelta(minutes=1),
+                project_id=project.id,
+            ),
+        ]
         session.add_all(rows)
         await session.flush()
         session.add(DeadlineBody(deadline_id=rows[0].id, body_id=senta.id))
@@ -107,8 +147,14 @@ async def test_upcoming_deadlines_window_order_and_filters(db: Database) -> None
 async def test_audit_entries_are_recorded(db: Database) -> None:
     async with db.transaction() as session:
         audit = Repositories(session).audit
-        await audit.record(actor="telegram:1", platform="telegram", action="passport.lookup",
-                           allowed=False, target_type="passport", target_ref="DP-1")  # fmt: skip
+        await audit.record(
+            actor="telegram:1",
+            platform="telegram",
+            action="passport.lookup",
+            allowed=False,
+            target_type="passport",
+            target_ref="DP-1",
+        )
         entries = await audit.recent()
         assert len(entries) == 1
         assert entries[0].allowed is False

@@ -29,8 +29,16 @@ async def test_money_keeps_every_cent(db: Database) -> None:
         "prefinancing": Decimal("99999999999.99"),
     }
     async with db.transaction() as session:
-        session.add(Project(code="P1", acronym="P1", title="t", programme_id=programme_id,
-                            status=ProjectStatus.ONGOING, **amounts))  # fmt: skip
+        session.add(
+            Project(
+                code="P1",
+                acronym="P1",
+                title="t",
+                programme_id=programme_id,
+                status=ProjectStatus.ONGOING,
+                **amounts,
+            )
+        )
     async with db.transaction() as session:
         project = await session.scalar(select(Project).where(Project.code == "P1"))
         assert project is not None
@@ -59,5 +67,8 @@ async def test_datetimes_come_back_aware_in_utc_and_sort_correctly(db: Database)
 async def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.transaction() as session:
-            session.add(Deadline(ref="N", kind=DeadlineKind.REPORT, title="t",
-                                 due_at=datetime(2026, 1, 1, 12, 0)))  # fmt: skip
+            session.add(
+                Deadline(
+                    ref="N", kind=DeadlineKind.REPORT, title="t", due_at=datetime(2026, 1, 1, 12, 0)
+                )
+            )

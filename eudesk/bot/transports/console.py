@@ -13,8 +13,13 @@ from eudesk.storage.models import Platform
 
 def to_incoming(user_name: str, line: str) -> Incoming:
     """A typed line as a message from the console user."""
-    return Incoming(platform=Platform.CONSOLE, chat_id=f"console:{user_name}",
-                    sender_id=user_name, sender_name=user_name, text=line)  # fmt: skip
+    return Incoming(
+        platform=Platform.CONSOLE,
+        chat_id=f"console:{user_name}",
+        sender_id=user_name,
+        sender_name=user_name,
+        text=line,
+    )
 
 
 def render(reply: Reply) -> str:

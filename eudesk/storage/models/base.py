@@ -1,4 +1,4 @@
-"""Declarative base, naming convention (so migrations name constraints alike everywhere) and mixins."""
+"""Declarative base, a naming convention (same constraint names everywhere) and mixins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Provincial bodies, local self-government units, the Sector, partner regions, and their contacts."""
+"""Provincial bodies, local self-government units, the Sector, partner regions, contacts."""
 
 from __future__ import annotations
 

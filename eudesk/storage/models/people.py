@@ -13,7 +13,7 @@ from eudesk.storage.types import UTCDateTime
 
 
 class User(CreatedAt, DemoFlag, Base):
-    """Someone who talks to eudesk: staff, a coordinator, a passport officer, an admin or a contact."""
+    """Someone who talks to eudesk: staff, coordinator, passport officer, admin or contact."""
 
     __tablename__ = "users"
 

@@ -46,9 +46,13 @@ class InviteRepository:
             if contact_id is None:
                 raise RecordNotFound("contact", contact_ref)
         code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-        invite = Invite(code=code, role=role if contact_id is None else Role.CONTACT,
-                        contact_id=contact_id, created_by=created_by,
-                        expires_at=now + valid_for)  # fmt: skip
+        invite = Invite(
+            code=code,
+            role=role if contact_id is None else Role.CONTACT,
+            contact_id=contact_id,
+            created_by=created_by,
+            expires_at=now + valid_for,
+        )
         self._session.add(invite)
         await self._session.flush()
         return invite
@@ -65,9 +69,12 @@ class InviteRepository:
             return None
         contact = await self._session.get(Contact, invite.contact_id) if invite.contact_id else None
         unique_name = await self._free_name(contact.name if contact else name)
-        user = User(name=unique_name, locale=contact.locale if contact else locale,
-                    body_id=contact.body_id if contact else None,
-                    contact_id=contact.id if contact else None)  # fmt: skip
+        user = User(
+            name=unique_name,
+            locale=contact.locale if contact else locale,
+            body_id=contact.body_id if contact else None,
+            contact_id=contact.id if contact else None,
+        )
         user.roles = [UserRole(role=invite.role or Role.STAFF)]
         user.identities = [Identity(platform=platform, external_id=external_id)]
         self._session.add(user)
@@ -83,7 +90,7 @@ class InviteRepository:
         """User names are unique; a second "Ana Petrović" becomes "Ana Petrović (2)"."""
         wanted = wanted.strip()[:180] or "user"
         taken = set(
-            (await self._session.scalars(select(User.name).where(User.name.like(f"{wanted}%"))))
+            await self._session.scalars(select(User.name).where(User.name.like(f"{wanted}%")))
         )
         if wanted not in taken:
             return wanted

@@ -22,8 +22,9 @@ class PreferenceRepository:
     async def set_locale(self, platform: Platform, external_id: str, locale: Locale) -> None:
         preference = await self._session.get(ChatPreference, (platform, external_id))
         if preference is None:
-            self._session.add(ChatPreference(platform=platform, external_id=external_id,
-                                             locale=locale))  # fmt: skip
+            self._session.add(
+                ChatPreference(platform=platform, external_id=external_id, locale=locale)
+            )
         else:
             preference.locale = locale
         await self._session.flush()
