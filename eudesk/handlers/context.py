@@ -55,6 +55,15 @@ class Context:
     args: list[str] = field(default_factory=list)
     rest: str = ""
     audit_events: list[AuditEvent] = field(default_factory=list)
+    _user_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self._user_id = self.user.id if self.user is not None else None
+
+    @property
+    def user_id(self) -> int | None:
+        """Read once per message: after a rollback the User row may no longer be loadable."""
+        return self._user_id
 
     @property
     def roles(self) -> frozenset[Role] | None:

@@ -96,7 +96,7 @@ class Dispatcher:
                     await audit.record(
                         actor=ctx.actor,
                         platform=ctx.incoming.platform.value,
-                        actor_user_id=ctx.user.id if ctx.user else None,
+                        actor_user_id=ctx.user_id,
                         action=event.action,
                         allowed=event.allowed,
                         target_type=event.target_type,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from eudesk.handlers import command_table
 from eudesk.handlers.context import Context, HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
+from eudesk.handlers.errors import UsageError
 from eudesk.handlers.messages import Incoming, Reply
 from eudesk.handlers.router import ANYONE, CommandTable, Router
 from eudesk.storage.db import Database
@@ -113,3 +114,25 @@ async def test_an_unreachable_database_gets_a_clear_answer(
     assert "nije dostupna" in reply.plain()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "pw@" not in caplog.text
+
+
+async def test_audit_records_survive_a_refusal_that_rolls_back(demo_db: Database) -> None:
+    router = Router()
+
+    @router.command("probe", roles=ANYONE)
+    async def probe(ctx: Context) -> Reply:
+        """/probe: audits, then refuses"""
+        ctx.audit("probe.lookup", allowed=False, target_type="thing", target_ref="X-1")
+        raise UsageError()
+
+    dispatcher = Dispatcher(demo_db, CommandTable([router]), HandlerConfig(), clock=lambda: NOW)
+    await dispatcher.handle(
+        Incoming(platform=Platform.CONSOLE, chat_id="c", sender_id="demo", text="/probe")
+    )
+    async with demo_db.transaction() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "probe.lookup"))
+        demo = await session.scalar(select(User).where(User.name == "demo"))
+    assert entry is not None
+    assert demo is not None
+    assert entry.allowed is False
+    assert entry.actor_user_id == demo.id
