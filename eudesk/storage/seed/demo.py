@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, text
+from sqlalchemy import Table, delete, exists, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eudesk.storage.db import Database, StorageError
@@ -44,22 +45,37 @@ from eudesk.storage.models import (
     VisaStatusEvent,
 )
 from eudesk.storage.seed import vocabulary as v
-from eudesk.storage.seed.generate import BELGRADE, Batch, Ids, Lsgu, World, generate_unit
+from eudesk.storage.seed.generate import generate_unit
+from eudesk.storage.seed.rows import BELGRADE, Batch, Ids, Lsgu, World
 from eudesk.storage.text import fold, search_key
 
 # Scale units per transaction: small enough to report progress, big enough to batch well.
 UNITS_PER_CHUNK = 5
 # The order demo rows are deleted in: children (or rows that only SET NULL a referrer) first.
 DEMO_TABLES: tuple[Any, ...] = (
-    Deadline, Project, Meeting, VisaRecord, PassportRecord, Guideline, Agreement, User, Contact,
-)  # fmt: skip
-MODELS: dict[str, type[Base]] = {
-    "projects": Project, "project_partners": ProjectPartner, "deadlines": Deadline,
-    "deadline_bodies": DeadlineBody, "meetings": Meeting, "passport_records": PassportRecord,
-    "passport_status_events": PassportStatusEvent, "visa_records": VisaRecord,
-    "visa_status_events": VisaStatusEvent, "guidelines": Guideline,
+    Deadline,
+    Project,
+    Meeting,
+    VisaRecord,
+    PassportRecord,
+    Guideline,
+    Agreement,
+    User,
+    Contact,
+)
+MODELS: dict[str, Any] = {
+    "projects": Project,
+    "project_partners": ProjectPartner,
+    "deadlines": Deadline,
+    "deadline_bodies": DeadlineBody,
+    "meetings": Meeting,
+    "passport_records": PassportRecord,
+    "passport_status_events": PassportStatusEvent,
+    "visa_records": VisaRecord,
+    "visa_status_events": VisaStatusEvent,
+    "guidelines": Guideline,
     "guideline_deliveries": GuidelineDelivery,
-}  # fmt: skip
+}
 PRESET_IDS = ("projects", "deadlines", "passport_records", "visa_records", "guidelines")
 DEMO_USERS = {
     "demo": (Role.COORDINATOR, Role.STAFF),
@@ -109,10 +125,11 @@ async def seed_demo(
         counts.update(await _seed_fixed(session, world))
     numbering: Counter[str] = Counter()
     for start in range(0, scale, UNITS_PER_CHUNK):
-        async with db.transaction() as session:
+        async with db.transaction() as session, _roomy_cache(session, db.dialect):
             ids = Ids({t: await _next_id(session, MODELS[t]) for t in PRESET_IDS})
             for unit in range(start, min(scale, start + UNITS_PER_CHUNK)):
-                counts.update(await _insert(session, generate_unit(world, unit, ids, numbering)))
+                batch = generate_unit(world, unit, ids, numbering)
+                counts.update(await _insert(session, batch, postgres=db.dialect == "postgresql"))
             if db.dialect == "postgresql":
                 await _advance_sequences(session)
         if progress is not None:
@@ -139,13 +156,15 @@ async def _refuse_if_seeded(session: AsyncSession) -> None:
 
 
 async def _load_world(session: AsyncSession, today: date) -> World:
-    bodies = (await session.execute(select(Body.id, Body.code, Body.kind, Body.name_sr_latn,
-                                           Body.district_code))).all()  # fmt: skip
-    lsgus = [Lsgu(b.id, b.name_sr_latn, b.kind, b.district_code or "") for b in bodies
-             if b.kind.is_lsgu]  # fmt: skip
+    columns = (Body.id, Body.code, Body.kind, Body.name_sr_latn, Body.district_code)
+    bodies = (await session.execute(select(*columns))).all()
+    lsgus = [
+        Lsgu(b.id, b.name_sr_latn, b.kind, b.district_code or "") for b in bodies if b.kind.is_lsgu
+    ]
     programmes = {p.code: (p.id, p.name) for p in (await session.scalars(select(Programme)))}
     chapters = {
-        c.number: (c.title_sr_latn, c.cluster_number) for c in await session.scalars(select(Chapter))
+        c.number: (c.title_sr_latn, c.cluster_number)
+        for c in await session.scalars(select(Chapter))
     }
     clusters = {c.number: c.name_sr_latn for c in await session.scalars(select(Cluster))}
     world = World(today, lsgus, {b.code: b.id for b in bodies}, programmes, chapters, clusters)
@@ -186,8 +205,7 @@ async def _seed_fixed(session: AsyncSession, world: World) -> dict[str, int]:
             world.lsgu_contacts += ids
         else:
             world.provincial_contacts += ids
-    groups = dict((await session.execute(select(NegotiatingGroup.chapter_number,
-                                                NegotiatingGroup.id))).tuples().all())  # fmt: skip
+    groups = {g.chapter_number: g.id for g in await session.scalars(select(NegotiatingGroup))}
     members = [
         {"group_id": groups[chapter], "contact_id": contacts[code][0].id}
         for chapter, code in v.CHAPTER_SECRETARIAT.items()
@@ -197,22 +215,26 @@ async def _seed_fixed(session: AsyncSession, world: World) -> dict[str, int]:
         await session.execute(insert(GroupMember), members)
     users = [
         User(
-            name=name, is_demo=True,
+            name=name,
+            is_demo=True,
             roles=[UserRole(role=r) for r in roles],
             identities=[Identity(platform=Platform.CONSOLE, external_id=name)],
             contact_id=contacts[CONTACT_BODY][0].id if Role.CONTACT in roles else None,
             body_id=world.bodies[CONTACT_BODY] if Role.CONTACT in roles else world.bodies["SECTOR"],
-        )  # fmt: skip
+        )
         for name, roles in DEMO_USERS.items()
     ]
     session.add_all(users)
     agreements = [
         Agreement(
-            partner_region=region, country=country, areas=areas, is_demo=True,
+            partner_region=region,
+            country=country,
+            areas=areas,
+            is_demo=True,
             signed_on=world.today - timedelta(days=rng.randint(400, 4000)),
             status=rng.choice((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)),
             search_key=search_key(region, country),
-        )  # fmt: skip
+        )
         for region, country, areas in v.AGREEMENTS
     ]
     agreements[-1].status, agreements[-1].signed_on = AgreementStatus.IN_PREPARATION, None
@@ -220,24 +242,65 @@ async def _seed_fixed(session: AsyncSession, world: World) -> dict[str, int]:
     await session.flush()
     world.officer_id = users[list(DEMO_USERS).index("demo-officer")].id
     return {
-        "contacts": sum(len(p) for p in contacts.values()), "users": len(users),
-        "agreements": len(agreements), "group_members": len(members),
-    }  # fmt: skip
+        "contacts": sum(len(p) for p in contacts.values()),
+        "users": len(users),
+        "agreements": len(agreements),
+        "group_members": len(members),
+    }
 
 
 async def _next_id(session: AsyncSession, model: Any) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(model.id), 0)))) + 1
 
 
-async def _insert(session: AsyncSession, batch: Batch) -> Counter[str]:
-    """One executemany per table, parents first."""
+async def _insert(session: AsyncSession, batch: Batch, *, postgres: bool) -> Counter[str]:
+    """Each table's rows in one statement, parents first."""
     counts: Counter[str] = Counter()
     for f in fields(batch):
         rows = getattr(batch, f.name)
-        if rows:
-            await session.execute(insert(MODELS[f.name]), rows)
-            counts[f.name] += len(rows)
+        if not rows:
+            continue
+        table = Base.metadata.tables[f.name]
+        if postgres:
+            await _copy(session, table, rows)
+        else:
+            # Core, not ORM, bulk insert: the same executemany without the ORM's per-row work.
+            await session.execute(insert(table), rows)
+        counts[f.name] += len(rows)
     return counts
+
+
+async def _copy(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY, three times faster than executemany here; values still go through
+    each column's bind processing, so they are stored exactly as an INSERT would store them."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    records = [
+        tuple(
+            p(row[c]) if p is not None else row[c] for c, p in zip(columns, processors, strict=True)
+        )
+        for row in rows
+    ]
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=records, columns=columns
+    )
+
+
+@asynccontextmanager
+async def _roomy_cache(session: AsyncSession, dialect: str) -> AsyncIterator[None]:
+    """On SQLite, a page cache big enough for the indexes being filled (2 MiB by default)."""
+    if dialect != "sqlite":
+        yield
+        return
+    before = await session.scalar(text("PRAGMA cache_size"))
+    await session.execute(text("PRAGMA cache_size = -262144"))  # KiB, an upper bound
+    try:
+        yield
+    finally:
+        await session.execute(text(f"PRAGMA cache_size = {int(before or -2000)}"))
 
 
 async def _advance_sequences(session: AsyncSession) -> None:

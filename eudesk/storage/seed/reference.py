@@ -11,7 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eudesk.storage.db import StorageError
-from eudesk.storage.models import Base, Body, BodyKind, Chapter, Cluster, NegotiatingGroup, Programme
+from eudesk.storage.models import (
+    Base,
+    Body,
+    BodyKind,
+    Chapter,
+    Cluster,
+    NegotiatingGroup,
+    Programme,
+)
 from eudesk.storage.text import search_key
 
 # Codes are ours and stable: a renamed secretariat or programme keeps its code, so its row is
@@ -232,5 +240,7 @@ async def seed_reference(session: AsyncSession) -> dict[str, int]:
         }
         for c in chapters
     ]
-    counts["negotiating_groups"] = await _upsert(session, NegotiatingGroup, "chapter_number", groups)
+    counts["negotiating_groups"] = await _upsert(
+        session, NegotiatingGroup, "chapter_number", groups
+    )
     return counts

@@ -53,29 +53,26 @@ PROGRAMME_DISTRICTS = {
 }
 # Real towns, counties and institutions across the borders, as project partners.
 FOREIGN_PARTNERS = {
-    "HU": (
-        ("Szeged Megyei Jogú Város Önkormányzata", "Hungary"), ("Szegedi Tudományegyetem", "Hungary"),
-        ("Csongrád-Csanád Vármegyei Önkormányzat", "Hungary"), ("Bács-Kiskun Vármegyei Önkormányzat", "Hungary"),
-        ("Mórahalom Város Önkormányzata", "Hungary"), ("Baja Város Önkormányzata", "Hungary"),
-        ("Kiskunhalas Város Önkormányzata", "Hungary"), ("Hódmezővásárhely Megyei Jogú Város", "Hungary"),
-        ("Makó Város Önkormányzata", "Hungary"), ("Kecskemét Megyei Jogú Város", "Hungary"),
-    ),
-    "RO": (
-        ("Consiliul Județean Timiș", "Romania"), ("Municipiul Timișoara", "Romania"),
-        ("Universitatea Politehnica Timișoara", "Romania"), ("Orașul Jimbolia", "Romania"),
-        ("Consiliul Județean Caraș-Severin", "Romania"), ("Municipiul Reșița", "Romania"),
-        ("Orașul Deta", "Romania"), ("Municipiul Drobeta-Turnu Severin", "Romania"),
-    ),
-    "HR": (
-        ("Osječko-baranjska županija", "Croatia"), ("Vukovarsko-srijemska županija", "Croatia"),
-        ("Grad Osijek", "Croatia"), ("Grad Vukovar", "Croatia"), ("Grad Vinkovci", "Croatia"),
-        ("Grad Ilok", "Croatia"), ("Grad Beli Manastir", "Croatia"),
-        ("Sveučilište Josipa Jurja Strossmayera u Osijeku", "Croatia"),
-    ),
-    "BA": (
-        ("Grad Bijeljina", "Bosnia and Herzegovina"), ("Grad Zvornik", "Bosnia and Herzegovina"),
-        ("Opština Ugljevik", "Bosnia and Herzegovina"), ("Opština Lopare", "Bosnia and Herzegovina"),
-    ),
+    "HU": tuple((name, "Hungary") for name in (
+        "Szeged Megyei Jogú Város Önkormányzata", "Szegedi Tudományegyetem",
+        "Csongrád-Csanád Vármegyei Önkormányzat", "Bács-Kiskun Vármegyei Önkormányzat",
+        "Mórahalom Város Önkormányzata", "Baja Város Önkormányzata",
+        "Kiskunhalas Város Önkormányzata", "Hódmezővásárhely Megyei Jogú Város",
+        "Makó Város Önkormányzata", "Kecskemét Megyei Jogú Város",
+    )),
+    "RO": tuple((name, "Romania") for name in (
+        "Consiliul Județean Timiș", "Municipiul Timișoara", "Universitatea Politehnica Timișoara",
+        "Orașul Jimbolia", "Consiliul Județean Caraș-Severin", "Municipiul Reșița", "Orașul Deta",
+        "Municipiul Drobeta-Turnu Severin",
+    )),
+    "HR": tuple((name, "Croatia") for name in (
+        "Osječko-baranjska županija", "Vukovarsko-srijemska županija", "Grad Osijek",
+        "Grad Vukovar", "Grad Vinkovci", "Grad Ilok", "Grad Beli Manastir",
+        "Sveučilište Josipa Jurja Strossmayera u Osijeku",
+    )),
+    "BA": tuple((name, "Bosnia and Herzegovina") for name in (
+        "Grad Bijeljina", "Grad Zvornik", "Opština Ugljevik", "Opština Lopare",
+    )),
     "EU": (
         ("Donauhanse Wien", "Austria"), ("Regionalna razvojna agencija Pomurje", "Slovenia"),
         ("Regione del Veneto", "Italy"), ("Agentia pentru Dezvoltare Regionala Vest", "Romania"),
@@ -99,20 +96,25 @@ ACRONYM_HEADS = (
 ACRONYM_TAILS = ("NET", "LINK", "BRIDGE", "CB", "PLUS", "HUB", "TRAIL", "BORDER", "REG", "SHARE")
 # (English title, Serbian title) of invented but typical cross-border project themes.
 THEMES = (
-    ("Cross-border cycling route along the Tisa river", "Prekogranična biciklistička ruta duž Tise"),
-    ("Joint flood risk management in the border area", "Zajedničko upravljanje rizikom od poplava u pograničnom području"),
+    ("Cross-border cycling route along the Tisa river",
+     "Prekogranična biciklistička ruta duž Tise"),
+    ("Joint flood risk management in the border area",
+     "Zajedničko upravljanje rizikom od poplava u pograničnom području"),
     ("Revitalisation of shared cultural heritage", "Revitalizacija zajedničkog kulturnog nasleđa"),
     ("Energy efficiency of public buildings", "Energetska efikasnost javnih objekata"),
     ("Cross-border emergency medical services", "Prekogranične službe hitne medicinske pomoći"),
-    ("Short food supply chains for small farmers", "Kratki lanci snabdevanja hranom za male poljoprivrednike"),
+    ("Short food supply chains for small farmers",
+     "Kratki lanci snabdevanja hranom za male poljoprivrednike"),
     ("Youth entrepreneurship and employability", "Preduzetništvo i zapošljivost mladih"),
     ("Protection of wetlands and biodiversity", "Zaštita vlažnih staništa i biodiverziteta"),
     ("Digital services for local self-governments", "Digitalne usluge lokalnih samouprava"),
     ("Thermal water tourism development", "Razvoj turizma zasnovanog na termalnim vodama"),
-    ("Inclusive education for minority communities", "Inkluzivno obrazovanje za zajednice nacionalnih manjina"),
+    ("Inclusive education for minority communities",
+     "Inkluzivno obrazovanje za zajednice nacionalnih manjina"),
     ("Groundwater quality monitoring", "Praćenje kvaliteta podzemnih voda"),
     ("Wine roads across the border", "Vinski putevi preko granice"),
-    ("Modernisation of border crossing access roads", "Modernizacija pristupnih puteva graničnim prelazima"),
+    ("Modernisation of border crossing access roads",
+     "Modernizacija pristupnih puteva graničnim prelazima"),
     ("Social care services for the elderly", "Usluge socijalne zaštite za starije osobe"),
     ("Smart irrigation in agriculture", "Pametno navodnjavanje u poljoprivredi"),
 )  # fmt: skip
