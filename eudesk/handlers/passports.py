@@ -2,6 +2,314 @@
 
 from __future__ import annotations
 
-from eudesk.handlers.router import Router
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-router = Router()
+from eudesk.handlers.context import Context
+from eudesk.handlers.errors import RateLimited, UsageError
+from eudesk.handlers.messages import Reply
+from eudesk.handlers.router import MEMBERS, PASSPORT_OFFICERS, Router
+from eudesk.storage.models import DocumentStatus as S
+from eudesk.storage.models import PassportStatusEvent, Role, VisaStatusEvent
+from eudesk.storage.text import fold
+
+# One answer for "no such reference" and "not yours to see", so the bot cannot be used to probe.
+UNAVAILABLE = "passport.unavailable"
+LOOKUPS = ("passport.lookup", "visa.lookup")
+MAX_NOTE = 300  # PassportStatusEvent.note
+_REF = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,39}")
+MASK = "•••••"
+
+# Where a status may go next: forward along requested → submitted → issued → delivered (steps
+# may be skipped when entered late); returned/expired only once a document exists; expired can
+# still be revoked; nothing follows revoked, and nothing ever goes back to an earlier step.
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.REQUESTED: frozenset({S.SUBMITTED, S.ISSUED, S.DELIVERED, S.REVOKED}),
+    S.SUBMITTED: frozenset({S.ISSUED, S.DELIVERED, S.REVOKED}),
+    S.ISSUED: frozenset({S.DELIVERED, S.RETURNED, S.EXPIRED, S.REVOKED}),
+    S.DELIVERED: frozenset({S.RETURNED, S.EXPIRED, S.REVOKED}),
+    S.RETURNED: frozenset({S.EXPIRED, S.REVOKED}),
+    S.EXPIRED: frozenset({S.REVOKED}),
+    S.REVOKED: frozenset(),
+}
+
+_STATUS_TEXT = {
+    S.REQUESTED: ("zatražen", "igényelve", "requested"),
+    S.SUBMITTED: ("podnet", "benyújtva", "submitted"),
+    S.ISSUED: ("izdat", "kiállítva", "issued"),
+    S.DELIVERED: ("uručen", "átadva", "delivered"),
+    S.RETURNED: ("vraćen", "visszaadva", "returned"),
+    S.EXPIRED: ("istekao", "lejárt", "expired"),
+    S.REVOKED: ("poništen", "visszavonva", "revoked"),
+}
+# Other forms people type: neuter and feminine endings, Hungarian participles.
+_STATUS_EXTRA = {
+    S.REQUESTED: ("zatrazeno", "zatrazena", "zahtev", "igenyelt"),
+    S.SUBMITTED: ("podneto", "podneta", "predat", "predato", "benyujtott"),
+    S.ISSUED: ("izdato", "izdata", "kiallitott"),
+    S.DELIVERED: ("uruceno", "urucena", "preuzet", "atadott", "kezbesitve"),
+    S.RETURNED: ("vraceno", "vracena", "visszaadott"),
+    S.EXPIRED: ("isteklo", "istekla", "lejart"),
+    S.REVOKED: ("ponisteno", "ponistena", "opozvan", "visszavont"),
+}
+STATUS_WORDS: dict[str, S] = {
+    fold(word): status
+    for status in S
+    for word in (status.value, *_STATUS_TEXT[status], *_STATUS_EXTRA[status])
+}
+
+
+def _texts(sr: str, hu: str, en: str) -> dict[str, str]:
+    return {"sr-Latn": sr, "hu": hu, "en": en}
+
+
+router = Router(
+    {
+        "cmd.passport": _texts(
+            "pasoš: status i istorija",
+            "útlevél: állapot és előzmények",
+            "a passport: status and history",
+        ),
+        "cmd.visa": _texts(
+            "viza: status i istorija", "vízum: állapot és előzmények", "a visa: status and history"
+        ),
+        "cmd.passport_set": _texts(
+            "promena statusa pasoša", "útlevél állapotának módosítása", "change a passport's status"
+        ),
+        UNAVAILABLE: _texts(
+            "Nijedan zapis sa tom oznakom vam nije dostupan.",
+            "Ezzel a jelöléssel nem érhető el Önnek nyilvántartás.",
+            "No record with that reference is available to you.",
+        ),
+        "passport.usage": _texts(
+            "Navedite oznaku: /passport OZNAKA, npr. /passport `DEMO-PAS-00001`.",
+            "Adja meg a jelölést: /passport JELÖLÉS, pl. /passport DEMO-PAS-00001.",
+            "Give a reference: /passport REF, e.g. /passport DEMO-PAS-00001.",
+        ),
+        "visa.usage": _texts(
+            "Navedite oznaku: /visa OZNAKA, npr. /visa `DEMO-VIS-00001`.",
+            "Adja meg a jelölést: /visa JELÖLÉS, pl. /visa DEMO-VIS-00001.",
+            "Give a reference: /visa REF, e.g. /visa DEMO-VIS-00001.",
+        ),
+        "passport.title": _texts("Pasoš {ref}", "Útlevél: {ref}", "Passport {ref}"),
+        "visa.title": _texts("Viza {ref}", "Vízum: {ref}", "Visa {ref}"),
+        "passport.kind.diplomatic": _texts("diplomatski", "diplomata", "diplomatic"),
+        "passport.kind.official": _texts("službeni", "szolgálati", "official"),
+        "passport.f.kind": _texts("Vrsta", "Típus", "Kind"),
+        "passport.f.holder": _texts("Imalac", "Birtokos", "Holder"),
+        "passport.f.body": _texts("Organ", "Szerv", "Body"),
+        "passport.f.number": _texts("Broj", "Szám", "Number"),
+        "passport.f.status": _texts("Status", "Állapot", "Status"),
+        "passport.f.issued": _texts("Datum izdavanja", "Kiállítás dátuma", "Issued on"),
+        "passport.f.valid_from": _texts("Važi od", "Érvényes ettől", "Valid from"),
+        "passport.f.valid_until": _texts("Važi do", "Érvényes eddig", "Valid until"),
+        "passport.f.country": _texts("Zemlja", "Ország", "Country"),
+        "passport.f.type": _texts("Vrsta vize", "Vízum típusa", "Visa type"),
+        "passport.anonymised": _texts(
+            "Lični podaci ovog zapisa su anonimizovani {date}.",
+            "A nyilvántartás személyes adatait {date} anonimizálták.",
+            "The personal data of this record were anonymised on {date}.",
+        ),
+        **{f"passport.status.{status.value}": _texts(*_STATUS_TEXT[status]) for status in S},
+        "passport_set.usage": _texts(
+            "Upotreba: /passport_set OZNAKA STATUS [napomena], npr. /passport_set "
+            "`DEMO-PAS-00001` izdat.",
+            "Használat: /passport_set JELÖLÉS ÁLLAPOT [megjegyzés], pl. /passport_set "
+            "DEMO-PAS-00001 kiállítva.",
+            "Usage: /passport_set REF STATUS [note], e.g. /passport_set DEMO-PAS-00001 issued.",
+        ),
+        "passport_set.bad_status": _texts(
+            "Nepoznat status „{word}”. Mogući: {allowed}.",
+            "Ismeretlen állapot: „{word}”. Lehetséges: {allowed}.",
+            "Unknown status “{word}”. Possible: {allowed}.",
+        ),
+        "passport_set.note_too_long": _texts(
+            "Napomena je predugačka (najviše {limit} znakova).",
+            "A megjegyzés túl hosszú (legfeljebb {limit} karakter).",
+            "The note is too long (at most {limit} characters).",
+        ),
+        "passport_set.anonymised": _texts(
+            "Zapis je anonimizovan i više se ne menja.",
+            "A nyilvántartás anonimizált, már nem módosítható.",
+            "The record is anonymised and can no longer change.",
+        ),
+        "passport_set.bad_transition": _texts(
+            "Status ne može da pređe iz „{old}” u „{new}”.",
+            "Az állapot nem változhat erről: „{old}”, erre: „{new}”.",
+            "The status cannot go from “{old}” to “{new}”.",
+        ),
+        "passport_set.done": _texts(
+            "Pasoš {ref}: status „{old}” → „{new}”.",
+            "{ref} útlevél állapota: „{old}” → „{new}”.",
+            "Passport {ref}: status “{old}” → “{new}”.",
+        ),
+    }
+)
+
+
+@router.command("passport", aliases=("pasos", "pasoš", "пасош", "utlevel", "útlevél"),
+                roles=MEMBERS)  # fmt: skip
+async def passport(ctx: Context) -> Reply:
+    """/passport REF: a passport's status and history (passport officers)"""
+    refusal = await _refusal(ctx, "passport")
+    if refusal is not None:
+        return refusal
+    ref = normalise_ref(ctx.args)
+    found = await ctx.repos.documents.passport(ref) if ref else None
+    _audit_lookup(ctx, "passport", allowed=True, detail="found" if found else "not_found")
+    if found is None:
+        return Reply.text(ctx.t(UNAVAILABLE))
+    record = found.record
+    title = ctx.t("passport.title", ref=record.reference)
+    kind = (ctx.t("passport.f.kind"), ctx.t(f"passport.kind.{record.kind.value}"))
+    status = (ctx.t("passport.f.status"), _status(ctx, record.status))
+    if record.anonymised_at is not None:
+        anonymised = ctx.t("passport.anonymised", date=ctx.date(record.anonymised_at))
+        return Reply(title=title, lines=[anonymised], fields=[kind, status])
+    body = found.body.name(ctx.locale) if found.body else "—"
+    return Reply(
+        title=title,
+        fields=[
+            kind,
+            (ctx.t("passport.f.holder"), record.holder_name),
+            (ctx.t("passport.f.body"), body),
+            (ctx.t("passport.f.number"), mask(record.passport_number)),
+            status,
+            (ctx.t("passport.f.issued"), _day(ctx, record.issued_on)),
+            (ctx.t("passport.f.valid_until"), _day(ctx, record.valid_until)),
+        ],
+        items=_history(ctx, record.history),
+    )
+
+
+@router.command("visa", aliases=("viza", "виза", "vizum", "vízum"), roles=MEMBERS)
+async def visa(ctx: Context) -> Reply:
+    """/visa REF: a visa's status and history (passport officers)"""
+    refusal = await _refusal(ctx, "visa")
+    if refusal is not None:
+        return refusal
+    ref = normalise_ref(ctx.args)
+    record = await ctx.repos.documents.visa(ref) if ref else None
+    _audit_lookup(ctx, "visa", allowed=True, detail="found" if record else "not_found")
+    if record is None:
+        return Reply.text(ctx.t(UNAVAILABLE))
+    title = ctx.t("visa.title", ref=record.reference)
+    status = (ctx.t("passport.f.status"), _status(ctx, record.status))
+    if record.anonymised_at is not None:
+        anonymised = ctx.t("passport.anonymised", date=ctx.date(record.anonymised_at))
+        return Reply(title=title, lines=[anonymised], fields=[status])
+    return Reply(
+        title=title,
+        fields=[
+            (ctx.t("passport.f.holder"), record.holder_name),
+            (ctx.t("passport.f.country"), record.country),
+            (ctx.t("passport.f.type"), record.visa_type),
+            (ctx.t("passport.f.number"), mask(record.visa_number)),
+            status,
+            (ctx.t("passport.f.valid_from"), _day(ctx, record.valid_from)),
+            (ctx.t("passport.f.valid_until"), _day(ctx, record.valid_until)),
+        ],
+        items=_history(ctx, record.history),
+    )
+
+
+@router.command("passport_set", aliases=("pasos_status", "пасош_статус", "utlevel_allapot"),
+                roles=PASSPORT_OFFICERS)  # fmt: skip
+async def passport_set(ctx: Context) -> Reply:
+    """/passport_set REF STATUS [note]: change a passport's status"""
+    if len(ctx.args) < 2:
+        raise UsageError("passport_set.usage")
+    new = STATUS_WORDS.get(fold(ctx.args[1]))
+    if new is None:
+        allowed = ", ".join(_status(ctx, s) for s in S)
+        raise UsageError("passport_set.bad_status", word=ctx.args[1][:30], allowed=allowed)
+    note = " ".join(ctx.args[2:]) or None
+    if note is not None and len(note) > MAX_NOTE:
+        raise UsageError("passport_set.note_too_long", limit=MAX_NOTE)
+    ref = normalise_ref(ctx.args[:1])
+    found = await ctx.repos.documents.passport(ref) if ref else None
+
+    def audit(detail: str) -> None:
+        ctx.audit("passport.set_status", allowed=True, target_type="passport",
+                  target_ref=ctx.args[0][:80], detail=detail)  # fmt: skip
+
+    if found is None:
+        audit("not_found")
+        return Reply.text(ctx.t(UNAVAILABLE))
+    record, old = found.record, found.record.status
+    if record.anonymised_at is not None:
+        audit("anonymised")
+        return Reply.text(ctx.t("passport_set.anonymised"))
+    if new not in TRANSITIONS[old]:
+        audit(f"refused:{old.value}->{new.value}")
+        return Reply.text(
+            ctx.t("passport_set.bad_transition", old=_status(ctx, old), new=_status(ctx, new))
+        )
+    by = ctx.user.id if ctx.user else None
+    await ctx.repos.documents.set_passport_status(record, new, at=ctx.now(), by_user_id=by,
+                                                  note=note)  # fmt: skip
+    audit(f"{old.value}->{new.value}")
+    return Reply.text(ctx.t("passport_set.done", ref=record.reference, old=_status(ctx, old),
+                            new=_status(ctx, new)))  # fmt: skip
+
+
+async def _refusal(ctx: Context, kind: str) -> Reply | None:
+    """The checks every lookup passes, in an order that reveals nothing about references.
+
+    A refusal is audited here and returned; the caller audits the outcome of the lookup itself.
+    Audited refusals are returned, not raised (here and in /passport_set): on a raise the
+    dispatcher rolls back, which expires ctx.user, and its audit writer then fails on
+    ctx.user.id and loses the record. Nothing is written before a refusal, so its commit is empty.
+    """
+    if not ctx.args:
+        raise UsageError(f"{kind}.usage")
+    since = ctx.now() - timedelta(minutes=1)
+    done = await ctx.repos.documents.lookups_since(
+        LOOKUPS, since, actor_user_id=ctx.user.id if ctx.user else None, actor=ctx.actor
+    )
+    if done >= ctx.config.passport_lookups_per_minute:
+        _audit_lookup(ctx, kind, allowed=False, detail="rate_limited")
+        return Reply.text(ctx.t(RateLimited.key))
+    if not ctx.has_role(Role.PASSPORT_OFFICER, Role.ADMIN):
+        # Refused before any query for the reference, so not even timing depends on it.
+        _audit_lookup(ctx, kind, allowed=False, detail="no_role")
+        return Reply.text(ctx.t(UNAVAILABLE))
+    return None
+
+
+def _audit_lookup(ctx: Context, kind: str, *, allowed: bool, detail: str) -> None:
+    ctx.audit(f"{kind}.lookup", allowed=allowed, target_type=kind, target_ref=ctx.rest[:80],
+              detail=detail)  # fmt: skip
+
+
+def normalise_ref(args: list[str]) -> str | None:
+    """'demo-pas-00001' or 'ДЕМО-ПАС-00001' as stored ('DEMO-PAS-00001'); None if it cannot be."""
+    if len(args) != 1:
+        return None
+    ref = fold(args[0]).upper()
+    return ref if _REF.fullmatch(ref) else None
+
+
+def mask(number: str | None) -> str:
+    """Only the last three characters, behind a mask of fixed width that hides the length."""
+    if not number:
+        return "—"
+    return MASK + (number[-3:] if len(number) >= 6 else "")
+
+
+def _status(ctx: Context, status: S) -> str:
+    return ctx.t(f"passport.status.{status.value}")
+
+
+def _day(ctx: Context, value: date | None) -> str:
+    return ctx.date(value) if value is not None else "—"
+
+
+def _history(ctx: Context, events: Sequence[PassportStatusEvent | VisaStatusEvent]) -> list[str]:
+    """Oldest first; the id breaks ties between events recorded in the same instant."""
+    lines = []
+    for event in sorted(events, key=lambda e: (e.at, e.id)):
+        line = f"{ctx.date(event.at)} — {_status(ctx, event.status)}"
+        lines.append(f"{line} ({event.note})" if event.note else line)
+    return lines
