@@ -27,7 +27,7 @@ app.command("export")(cli_data.export_command)
 app.command("run")(cli_run.run_command)
 app.command("console")(cli_run.console_command)
 
-_errors = Console(stderr=True, highlight=False)
+_errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from eudesk.storage.transfer import KINDS, ImportRejected, export_file, import_f
 seed_app = typer.Typer(
     help="Load reference data (real) or demo data (invented).", no_args_is_help=True
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from eudesk.storage.db import Database, safe_url
 from eudesk.storage.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(help="Database schema: upgrade, current revision.", no_args_is_help=True)
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 @app.command("upgrade")

@@ -19,7 +19,7 @@ from eudesk.storage.models import Platform, Project
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_demo, seed_reference
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 DEMO_USER = "demo"
 
 

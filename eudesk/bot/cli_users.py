@@ -16,7 +16,7 @@ from eudesk.storage.models import Locale, Platform, Role, User
 from eudesk.storage.repositories import Repositories
 
 app = typer.Typer(help="Users: add, list, grant and revoke roles.", no_args_is_help=True)
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 _TELEGRAM_ID = re.compile(r"^\d{1,20}$")
 _SLACK_ID = re.compile(r"^T[A-Z0-9]{2,20}:[UW][A-Z0-9]{2,20}$")

@@ -102,6 +102,7 @@ class Dispatcher:
                         target_type=event.target_type,
                         target_ref=event.target_ref,
                         detail=event.detail,
+                        at=self.clock(),
                     )
         except Exception:
             logger.exception("could not write %d audit records", len(ctx.audit_events))

@@ -33,7 +33,7 @@ router = Router(
 @router.command("help", aliases=("pomoc", "помоћ", "segitseg", "sugo"), roles=ANYONE)
 async def help_(ctx: Context) -> Reply:
     """/help: this list"""
-    usable = [c for c in ctx.table.commands if c.allows(ctx.roles)]
+    usable = [c for c in ctx.table.commands if c.listed_for(ctx.roles)]
     footer = ctx.t("help.footer") if ctx.user is not None else ctx.t("help.access")
     return Reply.listing(ctx.t("help.title"), [usage_line(ctx, c) for c in usable], footer=footer)
 

@@ -148,8 +148,13 @@ router = Router(
 )
 
 
-@router.command("passport", aliases=("pasos", "pasoš", "пасош", "utlevel", "útlevél"),
-                roles=MEMBERS)  # fmt: skip
+# Everyone may ask and gets the same refusal, so /help lists these only for officers.
+@router.command(
+    "passport",
+    aliases=("pasos", "pasoš", "пасош", "utlevel", "útlevél"),
+    roles=MEMBERS,
+    shown_to=PASSPORT_OFFICERS,
+)
 async def passport(ctx: Context) -> Reply:
     """/passport REF: a passport's status and history (passport officers)"""
     refusal = await _refusal(ctx, "passport")
@@ -183,7 +188,9 @@ async def passport(ctx: Context) -> Reply:
     )
 
 
-@router.command("visa", aliases=("viza", "виза", "vizum", "vízum"), roles=MEMBERS)
+@router.command(
+    "visa", aliases=("viza", "виза", "vizum", "vízum"), roles=MEMBERS, shown_to=PASSPORT_OFFICERS
+)
 async def visa(ctx: Context) -> Reply:
     """/visa REF: a visa's status and history (passport officers)"""
     refusal = await _refusal(ctx, "visa")

@@ -6,7 +6,7 @@ import difflib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from eudesk.handlers import i18n
 from eudesk.handlers.errors import UnknownCommand
@@ -36,6 +36,12 @@ class Command:
     aliases: tuple[str, ...]
     roles: frozenset[Role] | None
     usage: str
+    shown_to: frozenset[Role] | None  # who sees it in /help; usually the same as roles
+
+    def listed_for(self, roles: frozenset[Role] | None) -> bool:
+        if self.shown_to is None:
+            return True
+        return roles is not None and bool(self.shown_to & roles)
 
     def allows(self, roles: frozenset[Role] | None) -> bool:
         """roles is None for an unknown sender."""
@@ -53,11 +59,19 @@ class Router:
             i18n.register(messages)
 
     def command(
-        self, name: str, *, aliases: Iterable[str] = (), roles: frozenset[Role] | None
+        self,
+        name: str,
+        *,
+        aliases: Iterable[str] = (),
+        roles: frozenset[Role] | None,
+        shown_to: frozenset[Role] | None | Literal["same"] = "same",
     ) -> Callable[[Handler], Handler]:
+        """Register a handler. `shown_to` narrows /help when a handler checks roles itself."""
+        listed = roles if shown_to == "same" else shown_to
+
         def register(handler: Handler) -> Handler:
             usage = (inspect.getdoc(handler) or f"/{name}").splitlines()[0]
-            self.commands.append(Command(name, handler, tuple(aliases), roles, usage))
+            self.commands.append(Command(name, handler, tuple(aliases), roles, usage, listed))
             return handler
 
         return register

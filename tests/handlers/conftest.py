@@ -1,58 +1,17 @@
-"""A conversation harness: the real dispatcher on a seeded database, at a fixed moment."""
+"""A conversation harness: FakeChat speaks to the real dispatcher (fixtures in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 import pytest
 
-from eudesk.handlers import command_table
-from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Incoming, Reply
-from eudesk.storage.db import Database
-from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import Platform
-from eudesk.storage.seed import seed_demo, seed_reference
-from tests.databases import discard_database, new_database_url
+from tests.conftest import NOW, TODAY
 
-TODAY = date(2026, 11, 27)
-NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 09:00 in Belgrade, a Friday
-
-
-@pytest.fixture(scope="session")
-async def seeded_database(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    """Reference and demo data (scale 1, relative to TODAY), once per backend."""
-    url = await new_database_url(backend, tmp_path_factory.mktemp("seeded"))
-    database = Database.from_url(url)
-    try:
-        await upgrade(database)
-        async with database.transaction() as session:
-            await seed_reference(session)
-        await seed_demo(database, scale=1, today=TODAY)
-        yield database
-    finally:
-        await database.dispose()
-        await discard_database(backend, url)
-
-
-@pytest.fixture
-async def demo_db(seeded_database: Database) -> AsyncIterator[Database]:
-    """The seeded database inside a transaction that each test rolls back."""
-    engine = seeded_database.bind
-    async with engine.connect() as connection:  # type: ignore[union-attr]
-        outer = await connection.begin()
-        yield Database(connection)
-        await outer.rollback()
-
-
-@pytest.fixture
-def dispatcher(demo_db: Database) -> Dispatcher:
-    return Dispatcher(demo_db, command_table(), HandlerConfig(), clock=lambda: NOW)
+__all__ = ["NOW", "TODAY", "Answer", "FakeChat"]
 
 
 @dataclass

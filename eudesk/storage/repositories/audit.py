@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eudesk.storage.models import AuditEntry
+from eudesk.storage.models import AuditEntry, utcnow
 
 
 class AuditRepository:
@@ -25,9 +26,11 @@ class AuditRepository:
         target_type: str | None = None,
         target_ref: str | None = None,
         detail: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         self._session.add(
             AuditEntry(
+                at=at or utcnow(),
                 actor=actor,
                 platform=platform,
                 action=action,
