@@ -1,3 +1,3 @@
-"""eudesk: chat-ops bot and notification service of the Sector for Interregional Cooperation and European Integration."""
+"""eudesk: chat-ops bot and notification service for EU integration work in AP Vojvodina."""
 
 __version__ = "0.1.0"

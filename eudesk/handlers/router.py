@@ -64,7 +64,7 @@ class Router:
         *,
         aliases: Iterable[str] = (),
         roles: frozenset[Role] | None,
-        shown_to: frozenset[Role] | None | Literal["same"] = "same",
+        shown_to: frozenset[Role] | Literal["same"] | None = "same",
     ) -> Callable[[Handler], Handler]:
         """Register a handler. `shown_to` narrows /help when a handler checks roles itself."""
         listed = roles if shown_to == "same" else shown_to

@@ -1,1 +1,1 @@
-"""The shared database: SQLAlchemy 2 models, repositories, reference data, import/export, migrations."""
+"""The shared database: models, repositories, reference data, import/export, migrations."""

@@ -13,7 +13,7 @@ from tests.cli import run_cli
 def test_defaults_describe_an_embedded_demo_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("EUDESK_DATABASE_URL", "EUDESK_TELEGRAM_TOKEN", "EUDESK_SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.database_url.startswith("sqlite:///")
     assert settings.timezone == "Europe/Belgrade"
     assert settings.default_locale == "sr-Latn"

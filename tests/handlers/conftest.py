@@ -1,4 +1,4 @@
-"""A conversation harness: FakeChat speaks to the real dispatcher (fixtures in tests/conftest.py)."""
+"""A conversation harness: FakeChat talks to the real dispatcher (fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 
