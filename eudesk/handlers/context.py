@@ -94,6 +94,30 @@ class Context:
     def money(self, amount: Decimal) -> str:
         return i18n.format_money(amount, self.locale)
 
+    async def audit_now(
+        self,
+        action: str,
+        *,
+        allowed: bool,
+        target_type: str | None = None,
+        target_ref: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Write an audit record inside this message's transaction: for lookups of personal
+        data, where the record must exist before the data is shown (it commits with the reply,
+        or neither happens)."""
+        await self.repos.audit.record(
+            actor=self.actor,
+            platform=self.incoming.platform.value,
+            actor_user_id=self.user_id,
+            action=action,
+            allowed=allowed,
+            target_type=target_type,
+            target_ref=target_ref,
+            detail=detail,
+            at=self.now(),
+        )
+
     def audit(self, action: str, *, allowed: bool, target_type: str | None = None,
               target_ref: str | None = None, detail: str | None = None) -> None:  # fmt: skip
         self.audit_events.append(AuditEvent(action, allowed, target_type, target_ref, detail))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,6 +22,12 @@ from eudesk.storage.repositories import Repositories
 logger = logging.getLogger(__name__)
 
 i18n.register(CORE_MESSAGES)
+
+
+def printable(text: str) -> str:
+    """Control characters and lone surrogates become spaces: PostgreSQL rejects NUL in text, and
+    no command needs them."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
 
 
 class Dispatcher:
@@ -64,6 +71,8 @@ class Dispatcher:
 
     async def _context(self, incoming: Incoming, repos: Repositories) -> Context:
         user = await repos.users.by_identity(incoming.platform, incoming.sender_id)
+        if user is not None and not user.active:
+            user = None  # a deactivated account is treated as a stranger
         locale = user.locale if user is not None else None
         if locale is None:
             locale = await repos.preferences.locale(incoming.platform, incoming.sender_id)
@@ -74,10 +83,10 @@ class Dispatcher:
         )
 
     async def _run(self, ctx: Context) -> Reply:
-        text = ctx.incoming.text.strip()
+        text = printable(ctx.incoming.text).strip()
         if len(text) > self.config.max_message_chars:
             raise UsageError("error.too_long", limit=self.config.max_message_chars)
-        resolved = self.commands.resolve(text)
+        resolved = self.commands.resolve(text, ctx.roles)
         ctx.command = resolved.command.name
         ctx.args = resolved.args
         ctx.rest = resolved.rest

@@ -10,7 +10,7 @@ from eudesk.handlers.errors import NotFound, UsageError
 from eudesk.handlers.i18n import to_cyrillic
 from eudesk.handlers.ics import MEDIA_TYPE, CalendarEvent, build_calendar, uid
 from eudesk.handlers.messages import Attachment, Reply
-from eudesk.handlers.router import MEMBERS, Router
+from eudesk.handlers.router import MEMBERS, STAFF, Router
 from eudesk.storage.models import Chapter, Cluster, Locale, Meeting, MeetingStatus
 from eudesk.storage.text import fold
 
@@ -129,9 +129,17 @@ async def meetings(ctx: Context) -> Reply:
     chapter = number if kind == "chapter" else None
     cluster = number if kind == "cluster" else None
     now = ctx.now()
-    rows = await ctx.repos.meetings.upcoming(
-        now, now + HORIZON, chapter=chapter, cluster=cluster, limit=LIMIT
-    )
+    if ctx.has_role(*STAFF):
+        rows = await ctx.repos.meetings.upcoming(
+            now, now + HORIZON, chapter=chapter, cluster=cluster, limit=LIMIT
+        )
+    else:  # a contact sees the meetings of the groups they sit in, as in /calendar
+        contact = ctx.user.contact_id if ctx.user else None
+        rows = []
+        if contact is not None:
+            rows = await ctx.repos.meetings.for_contact(
+                contact, now, now + HORIZON, chapter=chapter, cluster=cluster, limit=LIMIT
+            )
     days = HORIZON.days
     clusters = await ctx.repos.meetings.clusters()
     scope = await scope_label(ctx, chapter, cluster, clusters)
@@ -152,6 +160,10 @@ async def meeting(ctx: Context) -> Reply:
     if len(ctx.args) != 1 or not _MEETING_KEY.fullmatch(ctx.args[0]):
         raise UsageError("meeting.usage")
     found = await ctx.repos.meetings.get(ctx.args[0])
+    if found is not None and not ctx.has_role(*STAFF):
+        contact = ctx.user.contact_id if ctx.user else None
+        if contact is None or not await ctx.repos.meetings.concerns_contact(found, contact):
+            found = None  # the same answer as for a meeting that does not exist
     if found is None:
         raise NotFound("meeting.not_found", ref=ctx.args[0])
     clusters = await ctx.repos.meetings.clusters()

@@ -97,7 +97,7 @@ class CommandTable:
                     raise ValueError(f"{word!r} names both {command.name} and another command")
                 self._by_word[key] = command
 
-    def resolve(self, text: str) -> Resolved:
+    def resolve(self, text: str, roles: frozenset[Role] | None = None) -> Resolved:
         """A "/command args" line or free text ("rokovi ove nedelje") to a command."""
         words = text.split()
         if not words:
@@ -114,11 +114,13 @@ class CommandTable:
             if command is not None:
                 args = words[width:]
                 return Resolved(command, args, " ".join(args))
-        suggestion = self.closest(head)
+        suggestion = self.closest(head, roles)
         if slash:
             raise UnknownCommand(command=head[:40], suggestion=suggestion or "help")
         raise UnknownCommand("error.not_understood", suggestion=suggestion or "help")
 
-    def closest(self, word: str) -> str | None:
-        matches = difflib.get_close_matches(fold(word), list(self._by_word), n=1, cutoff=0.6)
+    def closest(self, word: str, roles: frozenset[Role] | None = None) -> str | None:
+        """The nearest command the caller would see in /help (never one hidden from them)."""
+        words = [w for w, command in self._by_word.items() if command.listed_for(roles)]
+        matches = difflib.get_close_matches(fold(word), words, n=1, cutoff=0.6)
         return self._by_word[matches[0]].name if matches else None

@@ -162,7 +162,7 @@ def _tail_window(words: list[str]) -> WindowWords | None:
     A bare number at the end is part of the filter ("Interreg 2027"), not a window.
     """
     for width in range(min(len(words), _LONGEST + 1), 0, -1):
-        if width == 1 and _NUMBER.fullmatch(fold(words[-1])):
+        if width == 1 and _NUMBER.fullmatch(fold(words[-1]).strip(".,;:!?")):
             continue
         found = read_window(words[-width:])
         if found is not None and found.consumed == width:
@@ -246,6 +246,8 @@ def parse_moment(words: Sequence[str], keep_time_of: datetime, zone: ZoneInfo) -
         raise UsageError("deadlines.move_bad_date", text=text[:40]) from None
     if day.year > keep_time_of.year + MAX_YEARS_AHEAD:
         raise UsageError("deadlines.move_too_far", years=MAX_YEARS_AHEAD)
+    if day.year < keep_time_of.year - 1:  # also keeps year 1 away from astimezone's overflow
+        raise UsageError("deadlines.move_bad_date", text=text[:40])
     local = datetime.combine(day, at, tzinfo=zone)
     moment = local.astimezone(UTC)
     # A time skipped when clocks go forward (02:30 on the last Sunday of March) does not exist.

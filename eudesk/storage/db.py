@@ -56,7 +56,10 @@ def _sqlite_listeners(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: concurrent transactions queue (busy_timeout)
+        # instead of deadlocking when two readers both try to write. PostgreSQL is the backend
+        # for concurrency; embedded SQLite trades it for simple, correct serialisation.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:

@@ -53,3 +53,12 @@ def fold(text: str) -> str:
 def search_key(*parts: str | None) -> str:
     """One folded string from several names, for a LIKE match on an indexed column."""
     return " | ".join(fold(p) for p in parts if p)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with escape=LIKE_ESCAPE) for the folded text anywhere in a search_key."""
+    needle = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{needle}%"

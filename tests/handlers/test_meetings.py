@@ -11,7 +11,14 @@ from sqlalchemy import func, select, update
 
 from eudesk.handlers.i18n import to_cyrillic
 from eudesk.storage.db import Database
-from eudesk.storage.models import Chapter, Meeting, MeetingStatus
+from eudesk.storage.models import (
+    Chapter,
+    GroupMember,
+    Meeting,
+    MeetingStatus,
+    NegotiatingGroup,
+    User,
+)
 from tests.handlers.conftest import NOW, Answer, FakeChat
 
 HORIZON = NOW + timedelta(days=90)
@@ -126,9 +133,38 @@ async def test_meetings_aliases_answer_in_the_chosen_language(
         assert chapter.title_sr_latn not in answer.text
 
 
-async def test_a_contact_may_list_meetings(contact_chat: FakeChat, demo_db: Database) -> None:
-    answer = await contact_chat.send("/meetings")
-    assert listed_ids(answer) == [m.id for m in await upcoming(demo_db)][:20]
+async def test_a_contact_sees_only_the_meetings_of_their_groups(
+    contact_chat: FakeChat, demo_db: Database
+) -> None:
+    meetings = [m for m in await upcoming(demo_db) if m.chapter_number is not None]
+    mine, other = (
+        meetings[0],
+        next(m for m in meetings if m.chapter_number != meetings[0].chapter_number),
+    )
+    assert listed_ids(await contact_chat.send("/meetings")) == []
+    hidden = await contact_chat.send(f"/meeting {other.id}")
+    assert other.place not in hidden.text
+    assert not hidden.reply.attachments
+    async with demo_db.transaction() as session:
+        contact_id = await session.scalar(
+            select(User.contact_id).where(User.name == "demo-contact")
+        )
+        group_id = await session.scalar(
+            select(NegotiatingGroup.id).where(
+                NegotiatingGroup.chapter_number == mine.chapter_number
+            )
+        )
+        assert contact_id is not None
+        assert group_id is not None
+        session.add(GroupMember(group_id=group_id, contact_id=contact_id))
+    listed = listed_ids(await contact_chat.send("/meetings"))
+    assert mine.id in listed
+    assert other.id not in listed
+    shown = await contact_chat.send(f"/meeting {mine.id}")
+    assert shown.reply.attachments
+    assert hidden.text == (await contact_chat.send("/meeting 999999")).text.replace(
+        "999999", str(other.id)
+    )
 
 
 @pytest.mark.parametrize(
@@ -305,9 +341,9 @@ async def test_meeting_aliases_in_each_language(
     assert only_event(answer).uid == f"meeting-{meeting.id}@eudesk.vojvodina"
 
 
-async def test_meeting_by_reference_in_any_case(contact_chat: FakeChat, demo_db: Database) -> None:
+async def test_meeting_by_reference_in_any_case(chat: FakeChat, demo_db: Database) -> None:
     meeting = (await upcoming(demo_db))[0]
-    answer = await contact_chat.send(f"/meeting {meeting.ref.lower()}")
+    answer = await chat.send(f"/meeting {meeting.ref.lower()}")
     assert answer.reply.title == f"Sastanak {meeting.id}"
 
 

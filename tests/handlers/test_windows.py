@@ -9,6 +9,7 @@ import pytest
 
 from eudesk.handlers.errors import UsageError
 from eudesk.handlers.windows import (
+    DEFAULT_DAYS,
     Span,
     describe,
     parse_moment,
@@ -198,3 +199,16 @@ def test_parse_moment_refuses_nonsense(text: str, key: str) -> None:
     with pytest.raises(UsageError) as caught:
         parse_moment(text.split(), utc(2026, 12, 1, 13), ZONE)
     assert caught.value.key == key
+
+
+def test_a_year_at_the_end_is_a_filter_not_a_window() -> None:
+    for words in (["Interreg", "2027."], ["Interreg", "2027"]):
+        window, rest = split_window(words)
+        assert rest == words
+        assert window.days == DEFAULT_DAYS
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:30", "01.01.0001.", "1900-05-05"])
+def test_moves_to_ancient_dates_are_refused(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_moment(text.split(), NOW, ZONE)

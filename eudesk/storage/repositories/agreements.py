@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eudesk.storage.models import Agreement
-from eudesk.storage.text import fold
+from eudesk.storage.text import contains_pattern, fold
 
 
 class AgreementRepository:
@@ -16,11 +16,7 @@ class AgreementRepository:
     async def search(self, *terms: str) -> list[Agreement]:
         """Agreements whose region or country contains any of the terms (all when none given)."""
         query = select(Agreement).order_by(Agreement.country, Agreement.partner_region)
-        patterns = [f"%{_escape_like(fold(term))}%" for term in terms if fold(term)]
+        patterns = [contains_pattern(term) for term in terms if fold(term)]
         if patterns:
             query = query.where(or_(*(Agreement.search_key.like(p, escape="\\") for p in patterns)))
         return list((await self._session.scalars(query)).all())
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eudesk.storage.models import Body
-from eudesk.storage.text import fold
+from eudesk.storage.text import contains_pattern, fold
 
 
 class BodyRepository:
@@ -27,7 +27,7 @@ class BodyRepository:
         needle = fold(text)
         if not needle:
             return []
-        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(needle)
         # There are about a hundred bodies: rank in Python rather than in dialect-specific SQL.
         found = await self._session.scalars(
             select(Body).where(Body.search_key.like(pattern, escape="\\"))

@@ -19,7 +19,7 @@ from eudesk.storage.models import (
     Programme,
     Project,
 )
-from eudesk.storage.text import fold
+from eudesk.storage.text import contains_pattern
 
 # The columns of a listing row, in UpcomingDeadline's order (outer joins: names may be None).
 Listing = Select[int, str, DeadlineKind, str, datetime, str | None, str | None, str | None]
@@ -147,7 +147,7 @@ def _filtered(
         # Enforced in SQL, so a contact's listing and its count never see other bodies' rows.
         query = query.where(_concerns(only_body_ids) if only_body_ids else false())
     if match:
-        pattern = f"%{_escape_like(fold(match))}%"
+        pattern = contains_pattern(match)
         query = query.where(
             or_(
                 Project.search_key.like(pattern, escape="\\"),
@@ -162,7 +162,3 @@ def _concerns(body_ids: Collection[int]) -> ColumnElement[bool]:
     return exists().where(
         DeadlineBody.deadline_id == Deadline.id, DeadlineBody.body_id.in_(list(body_ids))
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -77,6 +77,8 @@ class MeetingRepository:
         now: datetime,
         until: datetime,
         *,
+        chapter: int | None = None,
+        cluster: int | None = None,
         statuses: Iterable[MeetingStatus] = UPCOMING,
         limit: int = 200,
     ) -> list[Meeting]:
@@ -96,7 +98,32 @@ class MeetingRepository:
                 (Meeting.chapter_number.is_(None) & Meeting.cluster_number.in_(clusters)),
             )
         )
+        if chapter is not None:
+            query = query.where(Meeting.chapter_number == chapter)
+        if cluster is not None:
+            query = query.where(_in_cluster(cluster))
         return list(await self._session.scalars(query.limit(limit)))
+
+    async def concerns_contact(self, meeting: Meeting, contact_id: int) -> bool:
+        """Whether the contact sits in the meeting's group (or, for a cluster meeting, in one of
+        that cluster's groups): the same rule as for_contact, for one meeting."""
+        chapters = set(
+            await self._session.scalars(
+                select(NegotiatingGroup.chapter_number)
+                .join(GroupMember, GroupMember.group_id == NegotiatingGroup.id)
+                .where(GroupMember.contact_id == contact_id)
+            )
+        )
+        if meeting.chapter_number is not None:
+            return meeting.chapter_number in chapters
+        if meeting.cluster_number is None or not chapters:
+            return False
+        in_cluster = await self._session.scalar(
+            select(Chapter.number)
+            .where(Chapter.number.in_(chapters), Chapter.cluster_number == meeting.cluster_number)
+            .limit(1)
+        )
+        return in_cluster is not None
 
     async def get(self, id_or_ref: str) -> Meeting | None:
         """A meeting by its number or its reference (any case), with its chapter loaded."""

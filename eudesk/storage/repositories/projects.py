@@ -21,7 +21,7 @@ from eudesk.storage.models import (
     ProjectPartner,
     ProjectStatus,
 )
-from eudesk.storage.text import fold
+from eudesk.storage.text import contains_pattern, fold
 
 # Words of programme names that also fill project titles ("cross-border", "cooperation") or say
 # nothing alone: a phrase needs another word before it names a programme.
@@ -159,7 +159,7 @@ def _conditions(spec: ProjectFilter) -> list[ColumnElement[bool]]:
             )
         )
     for word in spec.words:
-        pattern = f"%{_escape_like(fold(word))}%"
+        pattern = contains_pattern(word)
         conditions.append(Project.search_key.like(pattern, escape="\\"))
     return conditions
 
@@ -188,7 +188,3 @@ def _programmes_named(programmes: list[Programme], span: Sequence[str]) -> tuple
 def _contains_run(haystack: list[str], needle: list[str]) -> bool:
     n = len(needle)
     return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
