@@ -44,6 +44,9 @@ BAD_INPUTS = [
     "<b>bold</b> <script>alert(1)</script>",
     "/start <a href='x'>",
     "\x00\x01\x02",
+    "/project A\x00B",
+    "/deadlines month \x00Subotica\ud800",
+    "/ack G\x00-1",
     "🇷🇸🇭🇺🇪🇺" * 50,
     "ПРОЈЕКТИ" + "ж" * 100,
 ]
@@ -136,3 +139,21 @@ async def test_audit_records_survive_a_refusal_that_rolls_back(demo_db: Database
     assert demo is not None
     assert entry.allowed is False
     assert entry.actor_user_id == demo.id
+
+
+async def test_a_deactivated_user_is_treated_as_a_stranger(
+    staff_chat: FakeChat, demo_db: Database
+) -> None:
+    assert "Ime" in (await staff_chat.send("/whoami")).text
+    async with demo_db.transaction() as session:
+        user = await session.scalar(select(User).where(User.name == "demo-staff"))
+        assert user is not None
+        user.active = False
+    assert "/start" in (await staff_chat.send("/whoami")).text
+
+
+async def test_suggestions_never_name_a_command_hidden_from_the_caller(
+    contact_chat: FakeChat, officer_chat: FakeChat
+) -> None:
+    assert "/passport" not in (await contact_chat.send("/pasport")).text
+    assert "/passport" in (await officer_chat.send("/pasport")).text
