@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -12,8 +13,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eudesk.bot.runtime import with_database
+from eudesk.bot.runtime import settings, with_database
 from eudesk.storage.db import Database
+from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_demo, seed_reference
 from eudesk.storage.transfer import KINDS, ImportRejected, export_file, import_file
 
@@ -37,6 +39,19 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+async def _audit_passports(database: Database, action: str, detail: str) -> None:
+    """Passport files carry personal data: who moved them in or out is recorded."""
+    async with database.transaction() as session:
+        await Repositories(session).audit.record(
+            actor=f"cli:{getpass.getuser()}",
+            platform="cli",
+            action=action,
+            allowed=True,
+            target_type="passport",
+            detail=detail,
+        )
 
 
 def _print_counts(title: str, counts: dict[str, int]) -> None:
@@ -87,7 +102,13 @@ def import_command(
 
     async def work(database: Database) -> str:
         with progress_bar(f"importing {kind}") as update:
-            report = await import_file(database, kind, file, progress=update)
+            report = await import_file(database, kind, file, progress=update, zone=settings().zone)
+        if kind == "passports":
+            rows = report.created + report.updated + report.unchanged
+            detail = (
+                f"{rows} rows from {file.name}: {report.created} created, {report.updated} updated"
+            )
+            await _audit_passports(database, "passport.import", detail)
         return str(report)
 
     try:
@@ -114,7 +135,10 @@ def export_command(
     file_format: Literal["csv", "xlsx"] = "csv" if chosen == "csv" else "xlsx"
 
     async def work(database: Database) -> int:
-        return await export_file(database, kind, output, file_format)
+        count = await export_file(database, kind, output, file_format, zone=settings().zone)
+        if kind == "passports":
+            await _audit_passports(database, "passport.export", f"{count} rows to {output.name}")
+        return count
 
     count = with_database(work)
     console.print(f"exported {count} {kind} to {output}", markup=False)

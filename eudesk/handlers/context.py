@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from eudesk.handlers import i18n
 from eudesk.handlers.messages import Incoming
-from eudesk.storage.models import Locale, Role, User
+from eudesk.storage.models import AuditEntry, Locale, Role, User
 from eudesk.storage.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -102,11 +102,11 @@ class Context:
         target_type: str | None = None,
         target_ref: str | None = None,
         detail: str | None = None,
-    ) -> None:
+    ) -> AuditEntry:
         """Write an audit record inside this message's transaction: for lookups of personal
         data, where the record must exist before the data is shown (it commits with the reply,
         or neither happens)."""
-        await self.repos.audit.record(
+        return await self.repos.audit.record(
             actor=self.actor,
             platform=self.incoming.platform.value,
             actor_user_id=self.user_id,

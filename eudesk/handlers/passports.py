@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -10,13 +11,13 @@ from eudesk.handlers.context import Context
 from eudesk.handlers.errors import RateLimited, UsageError
 from eudesk.handlers.messages import Reply
 from eudesk.handlers.router import MEMBERS, PASSPORT_OFFICERS, Router
+from eudesk.storage.models import AuditEntry, PassportStatusEvent, Role, VisaStatusEvent
 from eudesk.storage.models import DocumentStatus as S
-from eudesk.storage.models import PassportStatusEvent, Role, VisaStatusEvent
 from eudesk.storage.text import fold
 
 # One answer for "no such reference" and "not yours to see", so the bot cannot be used to probe.
 UNAVAILABLE = "passport.unavailable"
-LOOKUPS = ("passport.lookup", "visa.lookup")
+LOOKUPS = ("passport.lookup", "visa.lookup", "passport.set_status")  # one shared budget
 MAX_NOTE = 300  # PassportStatusEvent.note
 _REF = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,39}")
 MASK = "•••••"
@@ -157,12 +158,12 @@ router = Router(
 )
 async def passport(ctx: Context) -> Reply:
     """/passport REF: a passport's status and history (passport officers)"""
-    refusal = await _refusal(ctx, "passport")
-    if refusal is not None:
-        return refusal
     ref = normalise_ref(ctx.args)
+    gate = await _lookup(ctx, "passport", ref)
+    if isinstance(gate, Reply):
+        return gate
     found = await ctx.repos.documents.passport(ref) if ref else None
-    _audit_lookup(ctx, "passport", allowed=True, detail="found" if found else "not_found")
+    gate.detail = gate.detail or ("found" if found else "not_found")
     if found is None:
         return Reply.text(ctx.t(UNAVAILABLE))
     record = found.record
@@ -193,12 +194,12 @@ async def passport(ctx: Context) -> Reply:
 )
 async def visa(ctx: Context) -> Reply:
     """/visa REF: a visa's status and history (passport officers)"""
-    refusal = await _refusal(ctx, "visa")
-    if refusal is not None:
-        return refusal
     ref = normalise_ref(ctx.args)
+    gate = await _lookup(ctx, "visa", ref)
+    if isinstance(gate, Reply):
+        return gate
     record = await ctx.repos.documents.visa(ref) if ref else None
-    _audit_lookup(ctx, "visa", allowed=True, detail="found" if record else "not_found")
+    gate.detail = gate.detail or ("found" if record else "not_found")
     if record is None:
         return Reply.text(ctx.t(UNAVAILABLE))
     title = ctx.t("visa.title", ref=record.reference)
@@ -221,10 +222,16 @@ async def visa(ctx: Context) -> Reply:
     )
 
 
+# Open to members like the lookups, so a non-officer gets the same refusal and is audited.
 @router.command("passport_set", aliases=("pasos_status", "пасош_статус", "utlevel_allapot"),
-                roles=PASSPORT_OFFICERS)  # fmt: skip
+                roles=MEMBERS, shown_to=PASSPORT_OFFICERS)  # fmt: skip
 async def passport_set(ctx: Context) -> Reply:
     """/passport_set REF STATUS [note]: change a passport's status"""
+    ref = normalise_ref(ctx.args[:1])
+    target = audit_ref(ctx.args[0] if ctx.args else "", ref)
+    refusal = await _gate(ctx, "passport.set_status", "passport", target)
+    if refusal is not None:
+        return refusal
     if len(ctx.args) < 2:
         raise UsageError("passport_set.usage")
     new = STATUS_WORDS.get(fold(ctx.args[1]))
@@ -234,60 +241,82 @@ async def passport_set(ctx: Context) -> Reply:
     note = " ".join(ctx.args[2:]) or None
     if note is not None and len(note) > MAX_NOTE:
         raise UsageError("passport_set.note_too_long", limit=MAX_NOTE)
-    ref = normalise_ref(ctx.args[:1])
+    # Written before the record is read; its detail then says what came of it, in the same
+    # transaction, so the outcome and the change commit together.
+    entry = await ctx.audit_now("passport.set_status", allowed=True, target_type="passport",
+                                target_ref=target, detail=f"to:{new.value}")  # fmt: skip
     found = await ctx.repos.documents.passport(ref) if ref else None
-
-    def audit(detail: str) -> None:
-        ctx.audit("passport.set_status", allowed=True, target_type="passport",
-                  target_ref=ctx.args[0][:80], detail=detail)  # fmt: skip
-
     if found is None:
-        audit("not_found")
+        entry.detail = f"not_found:to:{new.value}"
         return Reply.text(ctx.t(UNAVAILABLE))
     record, old = found.record, found.record.status
+    entry.detail = f"{old.value}->{new.value}"
     if record.anonymised_at is not None:
-        audit("anonymised")
+        entry.detail = f"refused:anonymised:{entry.detail}"
         return Reply.text(ctx.t("passport_set.anonymised"))
     if new not in TRANSITIONS[old]:
-        audit(f"refused:{old.value}->{new.value}")
+        entry.detail = f"refused:{entry.detail}"
         return Reply.text(
             ctx.t("passport_set.bad_transition", old=_status(ctx, old), new=_status(ctx, new))
         )
-    by = ctx.user.id if ctx.user else None
-    await ctx.repos.documents.set_passport_status(record, new, at=ctx.now(), by_user_id=by,
-                                                  note=note)  # fmt: skip
-    audit(f"{old.value}->{new.value}")
+    await ctx.repos.documents.set_passport_status(record, new, at=ctx.now(),
+                                                  by_user_id=ctx.user_id, note=note)  # fmt: skip
     return Reply.text(ctx.t("passport_set.done", ref=record.reference, old=_status(ctx, old),
                             new=_status(ctx, new)))  # fmt: skip
 
 
-async def _refusal(ctx: Context, kind: str) -> Reply | None:
-    """The checks every lookup passes, in an order that reveals nothing about references.
-
-    A refusal is audited here and returned; the caller audits the outcome of the lookup itself.
-    Audited refusals are returned, not raised (here and in /passport_set): on a raise the
-    dispatcher rolls back, which expires ctx.user, and its audit writer then fails on
-    ctx.user.id and loses the record. Nothing is written before a refusal, so its commit is empty.
-    """
+async def _lookup(ctx: Context, kind: str, ref: str | None) -> Reply | AuditEntry:
+    """Gate a /passport or /visa lookup and audit it before the record is read: a refusal, or
+    the audit entry whose detail the caller completes with the outcome."""
+    action, target = f"{kind}.lookup", audit_ref(ctx.rest, ref)
+    refusal = await _gate(ctx, action, kind, target)
+    if refusal is not None:
+        return refusal
     if not ctx.args:
-        raise UsageError(f"{kind}.usage")
+        raise UsageError(f"{kind}.usage")  # nothing to look up, so nothing is audited
+    # A reference that cannot be one is never queried; say so in the record.
+    detail = None if ref else "bad_ref"
+    return await ctx.audit_now(
+        action, allowed=True, target_type=kind, target_ref=target, detail=detail
+    )
+
+
+async def _gate(ctx: Context, action: str, kind: str, target: str | None) -> Reply | None:
+    """The checks every lookup passes first, in an order that reveals nothing about references.
+
+    The caller's users row is locked, so one person's concurrent lookups queue here and each
+    counts those committed before it. A refusal's audit row is written in this transaction and
+    the refusal is returned, not raised: a raise would roll the row back with everything else.
+    If the audit write itself fails, the exception rolls the transaction back and nothing is
+    shown. The role is checked before the arguments, so a non-officer cannot tell a usage
+    mistake from a missing record.
+    """
+    if ctx.user_id is not None:
+        await ctx.repos.documents.lock_lookups(ctx.user_id)
     since = ctx.now() - timedelta(minutes=1)
     done = await ctx.repos.documents.lookups_since(
-        LOOKUPS, since, actor_user_id=ctx.user.id if ctx.user else None, actor=ctx.actor
+        LOOKUPS, since, actor_user_id=ctx.user_id, actor=ctx.actor
     )
     if done >= ctx.config.passport_lookups_per_minute:
-        _audit_lookup(ctx, kind, allowed=False, detail="rate_limited")
+        await ctx.audit_now(action, allowed=False, target_type=kind, target_ref=target,
+                            detail="rate_limited")  # fmt: skip
         return Reply.text(ctx.t(RateLimited.key))
     if not ctx.has_role(Role.PASSPORT_OFFICER, Role.ADMIN):
         # Refused before any query for the reference, so not even timing depends on it.
-        _audit_lookup(ctx, kind, allowed=False, detail="no_role")
+        await ctx.audit_now(action, allowed=False, target_type=kind, target_ref=target,
+                            detail="no_role")  # fmt: skip
         return Reply.text(ctx.t(UNAVAILABLE))
     return None
 
 
-def _audit_lookup(ctx: Context, kind: str, *, allowed: bool, detail: str) -> None:
-    ctx.audit(f"{kind}.lookup", allowed=allowed, target_type=kind, target_ref=ctx.rest[:80],
-              detail=detail)  # fmt: skip
+def audit_ref(typed: str, ref: str | None) -> str | None:
+    """What the audit row names: the reference as stored when the text normalises to one, else
+    the text as typed, cut to the column's 80 characters, with control and format characters
+    (which could fake lines or reorder text in a log viewer) replaced by '?'."""
+    if ref is not None:
+        return ref
+    cut = typed[:80]
+    return "".join("?" if unicodedata.category(c).startswith("C") else c for c in cut) or None
 
 
 def normalise_ref(args: list[str]) -> str | None:

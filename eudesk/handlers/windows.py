@@ -14,6 +14,7 @@ from eudesk.handlers.errors import UsageError
 from eudesk.storage.text import fold
 
 DEFAULT_DAYS = 14
+MIN_YEAR = 2000
 MONTH_DAYS = 30
 MAX_DAYS = 366
 
@@ -246,7 +247,7 @@ def parse_moment(words: Sequence[str], keep_time_of: datetime, zone: ZoneInfo) -
         raise UsageError("deadlines.move_bad_date", text=text[:40]) from None
     if day.year > keep_time_of.year + MAX_YEARS_AHEAD:
         raise UsageError("deadlines.move_too_far", years=MAX_YEARS_AHEAD)
-    if day.year < keep_time_of.year - 1:  # also keeps year 1 away from astimezone's overflow
+    if day.year < MIN_YEAR:  # year 1 would overflow in astimezone; no deadline is that old
         raise UsageError("deadlines.move_bad_date", text=text[:40])
     local = datetime.combine(day, at, tzinfo=zone)
     moment = local.astimezone(UTC)

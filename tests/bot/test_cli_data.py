@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import csv
+import getpass
 from pathlib import Path
 
+from sqlalchemy import select
+
+from eudesk.storage.db import Database
+from eudesk.storage.models import AuditEntry
 from tests.cli import run_cli
 
 GOOD = [
@@ -108,3 +113,47 @@ def test_users_add_list_grant_revoke(empty_database_url: str, tmp_path: Path) ->
     code, _out, err = cli("users", "grant", "nobody", "staff")
     assert code == 1
     assert "no user 'nobody'" in err
+
+
+async def test_passport_import_and_export_are_audited(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    def cli(*args: str) -> tuple[int, str, str]:
+        result = run_cli(*args, database_url=empty_database_url, cwd=tmp_path)
+        return result.returncode, result.stdout, result.stderr
+
+    assert cli("db", "upgrade")[0] == 0
+    rows = [
+        ["reference", "kind", "holder_name", "passport_number", "status"],
+        ["pas-1", "official", "Ana Kovač", "D0012345", "issued"],
+        ["ПАС-2", "diplomatic", "Kovács Péter", "", "requested"],
+    ]
+    code, out, err = cli("import", "passports", str(_csv(tmp_path / "in.csv", rows)))
+    assert code == 0, err
+    assert "2 created" in out
+    code, out, err = cli("export", "passports", "-o", str(tmp_path / "out.csv"))
+    assert code == 0, err
+    assert "exported 2 passports" in out
+    assert "D0012345" in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+
+    database = Database.from_url(empty_database_url)
+    try:
+        async with database.transaction() as session:
+            entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+            seen = [
+                (e.actor, e.platform, e.action, e.allowed, e.target_type, e.detail) for e in entries
+            ]
+    finally:
+        await database.dispose()
+    actor = f"cli:{getpass.getuser()}"
+    assert seen == [
+        (
+            actor,
+            "cli",
+            "passport.import",
+            True,
+            "passport",
+            "2 rows from in.csv: 2 created, 0 updated",
+        ),
+        (actor, "cli", "passport.export", True, "passport", "2 rows to out.csv"),
+    ]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Reply
 from eudesk.storage.db import Database
-from eudesk.storage.models import AuditEntry, PassportRecord, PassportStatusEvent, VisaRecord
+from eudesk.storage.models import (
+    AuditEntry,
+    DocumentStatus,
+    PassportRecord,
+    PassportStatusEvent,
+    VisaRecord,
+)
 from eudesk.storage.repositories import Repositories
-from tests.handlers.conftest import FakeChat
+from eudesk.storage.text import lat_to_cyr
+from tests.handlers.conftest import NOW, FakeChat
 
 GENERIC = "Nijedan zapis sa tom oznakom vam nije dostupan."
 MISSING = "DEMO-PAS-99999"
@@ -98,8 +107,9 @@ async def test_officer_sees_the_record_with_the_number_masked(
         assert number not in text
         assert number[:-3] not in text  # not even the hidden part on its own
     rows = await audit_rows(demo_db, "console:demo-officer")
+    # Audited before the record is read, so the row holds the request, not its outcome.
     assert [(r.action, r.allowed, r.detail) for r in rows] == [("passport.lookup", True, "found")]
-    assert rows[0].target_ref == record.reference.lower()  # as typed
+    assert rows[0].target_ref == record.reference  # as stored, not as typed
 
 
 async def test_officer_asking_for_a_missing_reference_gets_the_same_answer(
@@ -110,7 +120,7 @@ async def test_officer_asking_for_a_missing_reference_gets_the_same_answer(
     missing = await officer_chat.send(f"/passport {MISSING}")
     assert missing.reply == refused.reply
     rows = await audit_rows(demo_db, "console:demo-officer")
-    assert [(r.allowed, r.detail) for r in rows] == [(True, "not_found")]
+    assert [(r.allowed, r.detail, r.target_ref) for r in rows] == [(True, "not_found", MISSING)]
 
 
 async def test_contact_is_refused_and_audited(contact_chat: FakeChat, demo_db: Database) -> None:
@@ -153,7 +163,8 @@ async def test_sql_and_over_long_references_get_the_generic_answer(
         for ref in nasty:
             assert (await chat.send(f"/passport {ref}")).text == GENERIC
     rows = await audit_rows(demo_db, "console:demo-officer")
-    assert [r.detail for r in rows] == ["not_found"] * len(nasty)
+    # None of them can be a reference, so none was queried.
+    assert [r.detail for r in rows] == ["bad_ref"] * len(nasty)
     assert all(r.target_ref is not None and len(r.target_ref) <= 80 for r in rows)
     assert rows[4].target_ref == "A" * 80
     async with demo_db.transaction() as session:
@@ -163,9 +174,7 @@ async def test_sql_and_over_long_references_get_the_generic_answer(
 
 
 async def test_the_rate_limit_trips_and_is_audited(demo_db: Database) -> None:
-    # The dispatcher stamps audit rows with the wall clock, so the limit is tested at a moment
-    # taken from it (frozen for the test); were rows stamped with the dispatcher's clock
-    # instead, this moment would serve just the same.
+    # Audit rows are stamped with the dispatcher's clock, frozen here at the wall clock's now.
     moment = datetime.now(UTC)
     limited = Dispatcher(demo_db, command_table(), HandlerConfig(passport_lookups_per_minute=3),
                          clock=lambda: moment)  # fmt: skip
@@ -217,3 +226,119 @@ async def test_the_window_is_one_rolling_minute(demo_db: Database) -> None:
             actor_user_id=None, actor="telegram:1",
         )  # fmt: skip
     assert (count, strangers) == (2, 0)
+
+
+async def test_concurrent_lookups_cannot_outrun_the_limit(seeded_database: Database) -> None:
+    # Sessions on the pooled engine (the per-test connection cannot be shared by concurrent
+    # tasks), so these commit for real: the clock is set long before any test's window, and the
+    # rows are deleted at the end.
+    db = Database(seeded_database.bind)
+    moment = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
+    limited = Dispatcher(db, command_table(), HandlerConfig(passport_lookups_per_minute=10),
+                         clock=lambda: moment)  # fmt: skip
+    officer = FakeChat(limited, "demo-officer")
+    record = await issued_passport(db)
+    ours = (AuditEntry.actor == "console:demo-officer", AuditEntry.at == moment)
+    try:
+        answers = await asyncio.gather(
+            *(officer.send(f"/passport {record.reference}") for _ in range(30))
+        )
+        async with db.transaction() as session:
+            rows = (await session.scalars(select(AuditEntry).where(*ours))).all()
+    finally:
+        async with db.transaction() as session:
+            await session.execute(delete(AuditEntry).where(*ours))
+    shown = [a for a in answers if record.holder_name in a.text]
+    limited_answers = [a for a in answers if "Previše upita" in a.text]
+    assert (len(shown), len(limited_answers)) == (10, 20)
+    assert len(rows) == 30
+    assert sorted((r.allowed, r.detail or "") for r in rows) == sorted(
+        [(True, "found")] * 10 + [(False, "rate_limited")] * 20
+    )
+
+
+async def test_a_non_officer_without_a_reference_gets_the_same_answer(
+    staff_chat: FakeChat, officer_chat: FakeChat, demo_db: Database
+) -> None:
+    record = await issued_passport(demo_db)
+    bare = await staff_chat.send("/passport")
+    with_ref = await staff_chat.send(f"/passport {record.reference}")
+    bare_visa = await staff_chat.send("виза")
+    assert bare.reply == with_ref.reply == bare_visa.reply
+    assert bare.text == GENERIC
+    rows = await audit_rows(demo_db, "console:demo-staff")
+    assert [(r.action, r.allowed, r.detail, r.target_ref) for r in rows] == [
+        ("passport.lookup", False, "no_role", None),
+        ("passport.lookup", False, "no_role", record.reference),
+        ("visa.lookup", False, "no_role", None),
+    ]
+    # Only an officer learns how the command is used (and that is not a lookup to audit).
+    assert "/passport OZNAKA" in (await officer_chat.send("/passport")).text
+    assert await audit_rows(demo_db, "console:demo-officer") == []
+
+
+async def test_passport_set_counts_against_the_same_limit(demo_db: Database) -> None:
+    limited = Dispatcher(demo_db, command_table(), HandlerConfig(passport_lookups_per_minute=2),
+                         clock=lambda: NOW)  # fmt: skip
+    officer = FakeChat(limited, "demo-officer")
+    async with demo_db.transaction() as session:
+        record = await session.scalar(
+            select(PassportRecord)
+            .where(PassportRecord.status == DocumentStatus.SUBMITTED)
+            .order_by(PassportRecord.reference)
+            .limit(1)
+        )
+    assert record is not None
+    assert "→" in (await officer.send(f"/passport_set {record.reference} izdat")).text
+    assert record.holder_name in (await officer.send(f"/passport {record.reference}")).text
+    tripped = await officer.send(f"/passport_set {record.reference} uručen")
+    assert "Previše upita" in tripped.text
+    assert "Previše upita" in (await officer.send(f"/visa {record.reference}")).text
+    async with demo_db.transaction() as session:
+        stored = await session.get(PassportRecord, record.id)
+    assert stored is not None
+    assert stored.status is DocumentStatus.ISSUED  # the rate-limited change did not happen
+    rows = await audit_rows(demo_db, "console:demo-officer")
+    assert [(r.action, r.allowed, r.detail) for r in rows] == [
+        ("passport.set_status", True, "submitted->issued"),
+        ("passport.lookup", True, "found"),
+        ("passport.set_status", False, "rate_limited"),
+        ("visa.lookup", False, "rate_limited"),
+    ]
+    assert {r.target_ref for r in rows} == {record.reference}
+
+
+async def test_references_are_audited_as_stored(
+    officer_chat: FakeChat, staff_chat: FakeChat, demo_db: Database
+) -> None:
+    record = await issued_passport(demo_db)
+    typed = [
+        record.reference.lower(),
+        lat_to_cyr(record.reference),
+        lat_to_cyr(record.reference).lower(),
+        "демо-пас-00008",
+    ]
+    for chat in (officer_chat, staff_chat):
+        for ref in typed:
+            await chat.send(f"/passport {ref}")
+        await chat.send(f"/visa {typed[2]}")
+    expected = [record.reference] * 3 + ["DEMO-PAS-00008", record.reference]
+    for actor in ("console:demo-officer", "console:demo-staff"):
+        assert [r.target_ref for r in await audit_rows(demo_db, actor)] == expected
+
+
+async def test_audited_text_has_no_control_characters(
+    officer_chat: FakeChat, staff_chat: FakeChat, demo_db: Database
+) -> None:
+    # The dispatcher already turns control characters into spaces; format characters (which
+    # reorder or hide text in a log viewer) get through to the handler.
+    nasty = ["DEMO-PAS\u202e-00001", "\u200bSAP-OMED", "x\u2066" + "y" * 100, "DEMO\x00-PAS\x1b"]
+    for chat in (officer_chat, staff_chat):
+        for ref in nasty:
+            assert (await chat.send(f"/passport {ref}")).text == GENERIC
+        assert (await chat.send(f"/passport_set {nasty[0]} izdat")).text == GENERIC
+    for actor in ("console:demo-officer", "console:demo-staff"):
+        refs = [r.target_ref for r in await audit_rows(demo_db, actor)]
+        assert refs == ["DEMO-PAS?-00001", "?SAP-OMED", "x?" + "y" * 78, "DEMO -PAS",
+                        "DEMO-PAS?-00001"]  # fmt: skip
+        assert all(unicodedata.category(c)[0] != "C" for ref in refs for c in ref or "")

@@ -205,6 +205,7 @@ async def test_passport_set_moves_the_status_and_grows_the_history(
         officer.id,
         "picked up at MFA",
     )
+    # Written before the record is read, then completed with what came of it.
     assert (audit.allowed, audit.detail, audit.target_ref) == (
         True,
         "submitted->issued",
@@ -216,7 +217,7 @@ async def test_passport_set_moves_the_status_and_grows_the_history(
 
 
 async def test_passport_set_bad_input_writes_nothing(
-    officer_chat: FakeChat, staff_chat: FakeChat, demo_db: Database
+    officer_chat: FakeChat, demo_db: Database
 ) -> None:
     delivered = await passport_in(demo_db, DocumentStatus.DELIVERED)
     revoked = await passport_in(demo_db, DocumentStatus.REVOKED)
@@ -230,10 +231,6 @@ async def test_passport_set_bad_input_writes_nothing(
     }
     for text, expected in cases.items():
         assert expected in (await officer_chat.send(text)).text, text
-    # Staff without the role: the dispatcher refuses, before the handler runs.
-    assert (
-        "Nemate pravo" in (await staff_chat.send(f"/passport_set {delivered.reference} izdat")).text
-    )
     assert await written(demo_db) == before
     # Attempts on a reference are audited, but no record moves.
     refused = {
@@ -248,3 +245,36 @@ async def test_passport_set_bad_input_writes_nothing(
     events, audits, statuses = await written(demo_db)
     assert (events, statuses) == (before[0], before[2])
     assert audits == before[1] + len(refused)
+
+
+async def test_passport_set_by_staff_gets_the_lookup_refusal_and_is_audited(
+    staff_chat: FakeChat, demo_db: Database
+) -> None:
+    delivered = await passport_in(demo_db, DocumentStatus.DELIVERED)
+    before = await written(demo_db)
+    answers = [
+        (await staff_chat.send(text)).text
+        for text in (
+            f"/passport_set {delivered.reference} izdat",
+            "/passport_set DEMO-PAS-99999 izdat",
+            "/passport_set",  # not even the usage text: that would tell an officer's command apart
+            f"/passport {delivered.reference}",
+        )
+    ]
+    assert answers == [GENERIC] * 4
+    events, audits, statuses = await written(demo_db)
+    assert (events, audits, statuses) == (before[0], before[1] + 4, before[2])
+    async with demo_db.transaction() as session:
+        rows = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.actor == "console:demo-staff")
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    assert [(r.action, r.allowed, r.detail, r.target_ref) for r in rows] == [
+        ("passport.set_status", False, "no_role", delivered.reference),
+        ("passport.set_status", False, "no_role", "DEMO-PAS-99999"),
+        ("passport.set_status", False, "no_role", None),
+        ("passport.lookup", False, "no_role", delivered.reference),
+    ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -254,3 +255,129 @@ async def test_progress_reports_rows_written(refs: Database, tmp_path: Path) -> 
         refs, "contacts", path, progress=lambda done, total: seen.append((done, total))
     )
     assert seen[-1] == (2, 2)
+
+
+async def stored_references(db: Database) -> list[str]:
+    async with db.transaction() as session:
+        found = await session.scalars(select(PassportRecord.reference).order_by("reference"))
+        return list(found)
+
+
+PASSPORT_HEADER = "reference,kind,holder_name,status\n"
+
+
+async def test_passport_references_are_stored_as_passport_looks_them_up(
+    refs: Database, tmp_path: Path
+) -> None:
+    text = PASSPORT_HEADER + "pas-2026-1,official,A,requested\nДП-1,official,B,requested\n"
+    report = await import_file(refs, "passports", write_csv(tmp_path / "p.csv", text))
+    assert report.created == 2
+    assert await stored_references(refs) == ["DP-1", "PAS-2026-1"]
+    again = PASSPORT_HEADER + "PAS-2026-1,official,A,requested\nдп-1,official,B,requested\n"
+    report = await import_file(refs, "passports", write_csv(tmp_path / "p2.csv", again))
+    assert (report.created, report.unchanged) == (0, 2)
+
+
+async def test_passport_references_that_cannot_be_looked_up_are_refused(
+    refs: Database, tmp_path: Path
+) -> None:
+    text = PASSPORT_HEADER + (
+        "PAS 1,official,A,requested\n"
+        "pas-1,official,B,requested\n"
+        "PAS-1,official,C,requested\n"
+        "-1,official,D,requested\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(refs, "passports", write_csv(tmp_path / "p.csv", text))
+    assert where(caught.value) == [(2, "reference"), (4, "reference"), (5, "reference")]
+    message = str(caught.value)
+    assert "line 2, column reference: 'PAS 1' is not a passport reference" in message
+    assert "line 4, column reference: 'PAS-1' also on line 3" in message
+    assert await stored_references(refs) == []
+
+
+async def test_passport_status_cannot_go_backwards_or_leave_revoked(
+    refs: Database, tmp_path: Path
+) -> None:
+    db = refs
+    await import_file(db, "passports", write_csv(tmp_path / "p.csv", CANONICAL["passports"]))
+    back = CANONICAL["passports"].replace("D0012345,issued", "D0012345,requested")
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "passports", write_csv(tmp_path / "back.csv", back))
+    assert [str(error) for error in caught.value.errors] == [
+        "line 2, column status: status cannot go from issued to requested"
+    ]
+    revoked = CANONICAL["passports"].replace("D0012345,issued", "D0012345,revoked")
+    await import_file(db, "passports", write_csv(tmp_path / "revoked.csv", revoked))
+    for status in ("requested", "delivered"):
+        again = revoked.replace("D0012345,revoked", f"D0012345,{status}")
+        with pytest.raises(ImportRejected, match=f"status cannot go from revoked to {status}"):
+            await import_file(db, "passports", write_csv(tmp_path / f"{status}.csv", again))
+    forward = CANONICAL["passports"].replace("requested,,", "delivered,,")  # a step skipped
+    forward = forward.replace("D0012345,issued", "D0012345,revoked")
+    report = await import_file(db, "passports", write_csv(tmp_path / "forward.csv", forward))
+    assert (report.updated, report.unchanged) == (1, 1)
+    async with db.transaction() as session:
+        statuses = await session.execute(
+            select(PassportRecord.reference, PassportRecord.status).order_by("reference")
+        )
+        assert [(ref, status.value) for ref, status in statuses] == [
+            ("P-2026-001", "revoked"),
+            ("P-2026-002", "delivered"),
+        ]
+
+
+async def test_xlsx_midnight_keeps_its_time_except_in_date_columns(
+    refs: Database, tmp_path: Path
+) -> None:
+    db = refs
+    midnight = datetime(2026, 12, 15, 0, 0)
+    deadlines = openpyxl.Workbook()
+    sheet = deadlines.active
+    assert sheet is not None
+    sheet.append(["ref", "kind", "title", "due"])
+    sheet.append(["D-1", "report", "At midnight", midnight])
+    sheet.append(["D-2", "report", "A date cell", midnight])
+    sheet["D3"].number_format = "dd.mm.yyyy"  # shown as a date only: due at 23:59 that day
+    deadlines.save(tmp_path / "d.xlsx")
+    meetings = openpyxl.Workbook()
+    sheet = meetings.active
+    assert sheet is not None
+    sheet.append(["ref", "title", "starts", "ends", "place"])
+    sheet.append(["M-1", "Night session", midnight, datetime(2026, 12, 15, 2, 0), "Novi Sad"])
+    meetings.save(tmp_path / "m.xlsx")
+    projects = openpyxl.Workbook()
+    sheet = projects.active
+    assert sheet is not None
+    sheet.append(["code", "acronym", "title", "programme", "status", "starts_on"])
+    sheet.append(["HUSRB/1", "X", "X", "HUSRB", "planned", midnight])
+    projects.save(tmp_path / "p.xlsx")
+
+    assert (await import_file(db, "deadlines", tmp_path / "d.xlsx")).created == 2
+    assert (await import_file(db, "meetings", tmp_path / "m.xlsx")).created == 1
+    assert (await import_file(db, "projects", tmp_path / "p.xlsx")).created == 1
+    async with db.transaction() as session:
+        due = {ref: at for ref, at in await session.execute(select(Deadline.ref, Deadline.due_at))}
+        assert due == {  # Belgrade is UTC+1 in December
+            "D-1": datetime(2026, 12, 14, 23, 0, tzinfo=UTC),
+            "D-2": datetime(2026, 12, 15, 22, 59, tzinfo=UTC),
+        }
+        starts = await session.scalar(select(Meeting.starts_at))
+        assert starts == datetime(2026, 12, 14, 23, 0, tzinfo=UTC)
+        project = await session.scalar(select(Project.starts_on))
+        assert project == date(2026, 12, 15)
+
+
+async def test_times_are_read_and_written_in_the_zone_given(refs: Database, tmp_path: Path) -> None:
+    text = "ref,kind,title,due\nD-1,report,Noon,2026-06-15 12:00\n"
+    source = write_csv(tmp_path / "d.csv", text)
+    await import_file(refs, "deadlines", source, zone=ZoneInfo("America/New_York"))
+    async with refs.transaction() as session:
+        assert await session.scalar(select(Deadline.due_at)) == datetime(
+            2026, 6, 15, 16, 0, tzinfo=UTC
+        )
+    out = tmp_path / "out.csv"
+    await export_file(refs, "deadlines", out, "csv", zone=ZoneInfo("UTC"))
+    assert rows_of(out, "deadlines")[0]["due"] == "2026-06-15 16:00"
+    await export_file(refs, "deadlines", out, "csv")  # Belgrade, summer time
+    assert rows_of(out, "deadlines")[0]["due"] == "2026-06-15 18:00"

@@ -27,21 +27,21 @@ class AuditRepository:
         target_ref: str | None = None,
         detail: str | None = None,
         at: datetime | None = None,
-    ) -> None:
-        self._session.add(
-            AuditEntry(
-                at=at or utcnow(),
-                actor=actor,
-                platform=platform,
-                action=action,
-                allowed=allowed,
-                actor_user_id=actor_user_id,
-                target_type=target_type,
-                target_ref=target_ref,
-                detail=detail,
-            )
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            at=at or utcnow(),
+            actor=actor,
+            platform=platform,
+            action=action,
+            allowed=allowed,
+            actor_user_id=actor_user_id,
+            target_type=target_type,
+            target_ref=target_ref,
+            detail=detail,
         )
+        self._session.add(entry)
         await self._session.flush()
+        return entry
 
     async def recent(self, limit: int = 100) -> Sequence[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

@@ -16,6 +16,7 @@ from eudesk.storage.models import (
     DocumentStatus,
     PassportRecord,
     PassportStatusEvent,
+    User,
     VisaRecord,
 )
 
@@ -69,6 +70,13 @@ class DocumentRepository:
         record.status = status
         await self._session.flush()
         return event
+
+    async def lock_lookups(self, user_id: int) -> None:
+        """Hold the caller's users row until the transaction ends, so that one person's lookups
+        run one after another: each then counts every lookup committed before it, and concurrent
+        requests cannot all pass the rate limit at once. (SQLite emits no FOR UPDATE; there the
+        engine's BEGIN IMMEDIATE serialises every writing transaction anyway.)"""
+        await self._session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     async def lookups_since(
         self,

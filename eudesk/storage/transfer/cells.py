@@ -1,4 +1,8 @@
-"""Cell formats: parse on import, format on export, each pair round-trips; times are local."""
+"""Cell formats: parse on import, format on export, each pair round-trips; times are local.
+
+The local zone comes from the validation context (`{"zone": ZoneInfo}`, see `zone_of`); the
+export formats take it as an argument.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
-LOCAL_TZ = ZoneInfo("Europe/Belgrade")
+DEFAULT_ZONE = ZoneInfo("Europe/Belgrade")
 SEPARATOR = "; "
 
 _PLAIN_MONEY = re.compile(r"\d+(\.\d{1,2})?")
@@ -61,12 +65,23 @@ def format_day(value: date) -> str:
     return value.isoformat()
 
 
-def _moment(value: str, *, date_means_end_of_day: bool) -> datetime:
+def zone_of(info: ValidationInfo) -> ZoneInfo:
+    """The local zone a row is read in: the validation context's "zone", else DEFAULT_ZONE."""
+    zone = info.context.get("zone") if isinstance(info.context, dict) else None
+    return zone if isinstance(zone, ZoneInfo) else DEFAULT_ZONE
+
+
+def is_day(annotation: Any) -> bool:
+    """Whether a field's type is a calendar date (a Day column), not a moment."""
+    return annotation is date or any(is_day(arg) for arg in get_args(annotation))
+
+
+def _moment(value: str, zone: ZoneInfo, *, date_means_end_of_day: bool) -> datetime:
     """Local "YYYY-MM-DD HH:MM" (or ISO with an offset) to an aware UTC datetime."""
     if _SERBIAN_DAY.fullmatch(value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         if not date_means_end_of_day:
             raise ValueError(f"{value!r} has no time; write YYYY-MM-DD HH:MM")
-        local = datetime.combine(parse_day(value), time(23, 59), LOCAL_TZ)
+        local = datetime.combine(parse_day(value), time(23, 59), zone)
         return local.astimezone(UTC)
     serbian = re.fullmatch(r"(\d{1,2}\.\d{1,2}\.\d{4}\.?)\s+(\d{1,2}:\d{2})", value)
     try:
@@ -77,22 +92,26 @@ def _moment(value: str, *, date_means_end_of_day: bool) -> datetime:
     except ValueError:
         raise ValueError(f"{value!r} is not a date and time; write YYYY-MM-DD HH:MM") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=LOCAL_TZ)
+        parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
 
 
-def parse_due(value: Any) -> Any:
+def parse_due(value: Any, info: ValidationInfo) -> Any:
     """A due moment; a plain date means 23:59 local time that day."""
-    return _moment(value, date_means_end_of_day=True) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return _moment(value, zone_of(info), date_means_end_of_day=True)
 
 
-def parse_moment(value: Any) -> Any:
+def parse_moment(value: Any, info: ValidationInfo) -> Any:
     """A moment that needs its time of day (meetings)."""
-    return _moment(value, date_means_end_of_day=False) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return _moment(value, zone_of(info), date_means_end_of_day=False)
 
 
-def format_moment(value: datetime) -> str:
-    local = value.astimezone(LOCAL_TZ)
+def format_moment(value: datetime, zone: ZoneInfo) -> str:
+    local = value.astimezone(zone)
     return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
 
 

@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +27,7 @@ from eudesk.storage.models import (
     Project,
 )
 from eudesk.storage.transfer.cells import (
+    DEFAULT_ZONE,
     SEPARATOR,
     Partner,
     format_day,
@@ -38,10 +40,18 @@ BATCH = 500
 Codes = dict[str, dict[int, str]]
 
 
-async def export_file(db: Database, kind: str, path: Path, fmt: Literal["csv", "xlsx"]) -> int:
+async def export_file(
+    db: Database,
+    kind: str,
+    path: Path,
+    fmt: Literal["csv", "xlsx"],
+    *,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> int:
     """Write every row of a kind, ordered by its key, streamed in batches; returns the count.
 
-    The file appears only when complete (written beside it as NAME.part, then renamed).
+    Times are written in `zone`. The file appears only when complete (written beside it as
+    NAME.part, then renamed).
     """
     names = columns(row_model(kind))
     if fmt not in ("csv", "xlsx"):
@@ -55,7 +65,7 @@ async def export_file(db: Database, kind: str, path: Path, fmt: Literal["csv", "
             codes = await _codes(session)
             result = await session.stream(_query(kind).execution_options(yield_per=BATCH))
             async for partition in result.partitions():
-                batch = [_cells(kind, row, codes) for row in partition]
+                batch = [_cells(kind, row, codes, zone) for row in partition]
                 await asyncio.to_thread(sink.write, [[cells[n] for n in names] for cells in batch])
                 count += len(batch)
         await asyncio.to_thread(sink.close)
@@ -90,7 +100,7 @@ async def _codes(session: AsyncSession) -> Codes:
     return {"body": {i: c for i, c in bodies}, "programme": {i: c for i, c in programmes}}
 
 
-def _cells(kind: str, row: Any, codes: Codes) -> dict[str, str]:
+def _cells(kind: str, row: Any, codes: Codes, zone: ZoneInfo) -> dict[str, str]:
     """One database row as the text of its cells; None becomes an empty cell."""
     obj = row[0]
     values: dict[str, Any]
@@ -126,7 +136,7 @@ def _cells(kind: str, row: Any, codes: Codes) -> dict[str, str]:
                 "ref": obj.ref,
                 "kind": obj.kind.value,
                 "title": obj.title,
-                "due": format_moment(obj.due_at),
+                "due": format_moment(obj.due_at, zone),
                 "project": row[1],
                 "programme": obj.programme_id and codes["programme"][obj.programme_id],
                 "bodies": SEPARATOR.join(sorted(body.code for body in obj.bodies)),
@@ -139,8 +149,8 @@ def _cells(kind: str, row: Any, codes: Codes) -> dict[str, str]:
                 "title": obj.title,
                 "chapter": obj.chapter_number,
                 "cluster": obj.cluster_number,
-                "starts": format_moment(obj.starts_at),
-                "ends": format_moment(obj.ends_at),
+                "starts": format_moment(obj.starts_at, zone),
+                "ends": format_moment(obj.ends_at, zone),
                 "place": obj.place,
                 "agenda": obj.agenda,
                 "status": obj.status.value,

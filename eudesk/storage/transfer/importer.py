@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from eudesk.storage.models import (
     Programme,
     Project,
 )
+from eudesk.storage.transfer.cells import DEFAULT_ZONE
 from eudesk.storage.transfer.readers import read_rows
 from eudesk.storage.transfer.rows import (
     ContactRow,
@@ -64,15 +66,20 @@ class ImportReport:
 
 
 async def import_file(
-    db: Database, kind: str, path: Path, *, progress: Progress | None = None
+    db: Database,
+    kind: str,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> ImportReport:
     """Validate the whole file, then write it in one transaction; ImportRejected writes nothing.
 
-    `progress(done, total)` is called as rows are written.
+    `progress(done, total)` is called as rows are written; times without an offset are in `zone`.
     """
     model = row_model(kind)
     # Parsing is plain CPU and file work: a thread keeps the bot answering meanwhile.
-    lines, errors = await asyncio.to_thread(parse_file, path, kind, model)
+    lines, errors = await asyncio.to_thread(parse_file, path, kind, model, zone)
     total = len(lines)
     async with db.transaction() as session:
         refs = await _load_references(session, lines)
@@ -97,15 +104,17 @@ async def import_file(
     return ImportReport(kind, path, writer.created, writer.updated, writer.unchanged)
 
 
-def parse_file(path: Path, kind: str, model: type[BaseModel]) -> tuple[list[Line], list[RowError]]:
-    """Every row validated; every bad cell and duplicate key reported."""
+def parse_file(
+    path: Path, kind: str, model: type[BaseModel], zone: ZoneInfo = DEFAULT_ZONE
+) -> tuple[list[Line], list[RowError]]:
+    """Every row validated; every bad cell and duplicate key (as stored, after normalising)."""
     key = columns(model)[0]
     lines: list[Line] = []
     errors: list[RowError] = []
     first_seen: dict[Any, int] = {}
     for number, cells in read_rows(path, kind):
         try:
-            row = model.model_validate(cells)
+            row = model.model_validate(cells, context={"zone": zone})
         except ValidationError as exc:
             errors += [_readable(number, error) for error in exc.errors()]
             continue

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils.exceptions import InvalidFileException
 
 from eudesk.storage.transfer.rows import (
@@ -18,6 +19,7 @@ from eudesk.storage.transfer.rows import (
     RowError,
     UnsupportedFormat,
     columns,
+    day_columns,
     required_columns,
     row_model,
 )
@@ -51,11 +53,12 @@ def read_rows(path: Path, kind: str) -> Iterator[tuple[int, Cells]]:
     if first is None:
         raise ImportRejected(kind, path, [RowError(1, None, "the file is empty (no header row)")])
     names = _header(first[1], kind, path)
+    days = day_columns(row_model(kind))
     for line, values in numbered:
         cells: Cells = dict.fromkeys(name for name in names if name is not None)
         for position, value in enumerate(values):
-            text = cell_text(value)
             name = names[position] if position < len(names) else None
+            text = cell_text(value, day=name in days)
             if name is not None:
                 cells[name] = text
             elif text is not None:
@@ -64,14 +67,18 @@ def read_rows(path: Path, kind: str) -> Iterator[tuple[int, Cells]]:
             yield line, cells
 
 
-def cell_text(value: Any) -> str | None:
-    """What a person reads in the cell, as import parses it: stripped, None when empty."""
+def cell_text(value: Any, *, day: bool = False) -> str | None:
+    """What a person reads in the cell, as import parses it: stripped, None when empty.
+
+    A date-time keeps its time, midnight included ("2026-12-15 00:00" is not "2026-12-15",
+    which a due column reads as 23:59); only in a date column (`day`) is midnight just the day.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        if value.time() == time(0, 0):
+        if day and value.time() == time(0, 0):
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -140,6 +147,15 @@ def _xlsx_rows(path: Path, kind: str) -> Iterator[Sequence[Any]]:
             error = RowError(1, None, f"not an XLSX workbook: {exc}")
             raise ImportRejected(kind, path, [error]) from exc
         try:
-            yield from workbook.worksheets[0].iter_rows(values_only=True)
+            for row in workbook.worksheets[0].iter_rows():
+                yield [_shown(cell) for cell in row]
         finally:
             workbook.close()
+
+
+def _shown(cell: Any) -> Any:
+    """A cell's value; a date-time shown as a date only (no hours in its format) is that date."""
+    value = cell.value
+    if isinstance(value, datetime) and is_datetime(getattr(cell, "number_format", None)) == "date":
+        return value.date()
+    return value

@@ -28,8 +28,10 @@ from eudesk.storage.transfer.cells import (
     Partners,
     check_chat_id,
     check_email,
+    is_day,
     not_before,
 )
+from eudesk.storage.transfer.passports import check_reference
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ class ContactRow(BaseModel):
 
 class PassportRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    reference: str = Field(max_length=40)
+    # Stored as /passport looks it up: "pas-1", "ПАС-1" and "PAS-1" are one reference.
+    reference: Annotated[str, AfterValidator(check_reference)]
     kind: PassportKind
     holder_name: str = Field(max_length=200)
     holder_position: str | None = Field(default=None, max_length=200)
@@ -168,6 +171,11 @@ def row_model(kind: str) -> type[BaseModel]:
 def columns(model: type[BaseModel]) -> list[str]:
     """The columns of a kind, in file order; the first is the natural key."""
     return list(model.model_fields)
+
+
+def day_columns(model: type[BaseModel]) -> set[str]:
+    """The columns that hold a calendar date (a spreadsheet date-time there means its day)."""
+    return {name for name, field in model.model_fields.items() if is_day(field.annotation)}
 
 
 def required_columns(model: type[BaseModel]) -> set[str]:

@@ -24,6 +24,7 @@ from eudesk.storage.models import (
     utcnow,
 )
 from eudesk.storage.text import search_key
+from eudesk.storage.transfer.passports import may_move
 from eudesk.storage.transfer.rows import (
     ContactRow,
     DeadlineRow,
@@ -189,6 +190,10 @@ class Writer:
         row: PassportRow = line.row
         if not new and record.anonymised_at is not None:
             self.errors.append(RowError(line.number, "reference", "the record was anonymised"))
+            return False
+        if not new and not may_move(record.status, row.status):
+            message = f"status cannot go from {record.status.value} to {row.status.value}"
+            self.errors.append(RowError(line.number, "status", message))
             return False
         values: dict[str, Any] = {
             "reference": row.reference,
