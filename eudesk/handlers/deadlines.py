@@ -15,6 +15,7 @@ from eudesk.storage.repositories import UpcomingDeadline
 from eudesk.storage.text import fold
 
 LISTED = 30
+COUNT_CAP = 1000  # beyond this the listing says "more than": counting is then bounded
 MAX_ARG_WORDS = 12
 MAX_FILTER_CHARS = 80
 
@@ -35,6 +36,14 @@ router = Router(
         "deadlines.none_filtered": {"sr-Latn": "Nema rokova {window} za: {filter}.",
                                     "hu": "Nincs határidő {window} ehhez: {filter}.",
                                     "en": "No deadlines {window} for: {filter}."},
+        "deadlines.more_than": {
+            "sr-Latn": "…i još više od {more}. Suzite izbor, npr. /deadlines `week HUSRB` ili "
+            "/deadlines `7 Subotica`.",
+            "hu": "…és még több mint {more}. Szűkítse a keresést, pl. /deadlines week HUSRB vagy "
+            "/deadlines 7 Szabadka.",
+            "en": "…and more than {more} others. Narrow it down, e.g. /deadlines week HUSRB or "
+            "/deadlines 7 Subotica.",
+        },
         "deadlines.more": {
             "sr-Latn": "…i još {more}. Suzite izbor, npr. /deadlines `week HUSRB` ili "
             "/deadlines `7 Subotica`.",
@@ -151,7 +160,7 @@ class Search:
     async def count(self, ctx: Context) -> int:
         return await ctx.repos.deadlines.count_upcoming(
             self.start, self.end - self.start, match=self.match, body_id=self.body_id,
-            kind=self.kind, only_body_ids=self.only_body_ids,
+            kind=self.kind, only_body_ids=self.only_body_ids, cap=COUNT_CAP,
         )  # fmt: skip
 
     async def rows(self, ctx: Context) -> list[UpcomingDeadline]:
@@ -187,7 +196,9 @@ async def deadlines(ctx: Context) -> Reply:
         key = "deadlines.none_filtered" if label else "deadlines.none"
         return Reply(lines=[ctx.t(key, window=span, filter=label), *footer])
     total = await search.count(ctx) if len(rows) == LISTED else len(rows)
-    if total > len(rows):
+    if total > COUNT_CAP:
+        footer.insert(0, ctx.t("deadlines.more_than", more=COUNT_CAP - len(rows)))
+    elif total > len(rows):
         footer.insert(0, ctx.t("deadlines.more", more=total - len(rows)))
     if ctx.has_role(*COORDINATORS):
         footer.append(ctx.t("deadlines.move_hint"))

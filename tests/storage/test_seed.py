@@ -28,6 +28,7 @@ from eudesk.storage.models import (
     User,
 )
 from eudesk.storage.seed import DemoAlreadySeeded, ReferenceDataMissing, seed_demo, seed_reference
+from eudesk.storage.seed.demo import RealDataOnDemo
 from eudesk.storage.seed.reference import read_csv
 
 TODAY = date(2026, 3, 2)
@@ -188,3 +189,24 @@ async def test_scale_two_doubles_and_reports_progress(db: Database) -> None:
     assert await count(db, Project) == 200
     assert counts["users"] == 5
     assert seen[-1] == (2, 2)
+
+
+async def test_replace_refuses_when_real_deadlines_hang_on_demo_projects(db: Database) -> None:
+    await seeded(db)
+    first = await seed_demo(db, today=TODAY)
+    async with db.transaction() as session:
+        project_id = await session.scalar(select(Project.id).where(Project.is_demo.is_(True)))
+        session.add(
+            Deadline(
+                ref="REAL-2",
+                kind=DeadlineKind.REPORT,
+                title="a real report",
+                status=DeadlineStatus.OPEN,
+                project_id=project_id,
+                due_at=datetime(2026, 5, 4, 10, tzinfo=UTC),
+            )
+        )
+    with pytest.raises(RealDataOnDemo, match="REAL-2"):
+        await seed_demo(db, today=TODAY, replace=True)
+    assert await count(db, Deadline) == first["deadlines"] + 1
+    assert await count(db, Project) == first["projects"]

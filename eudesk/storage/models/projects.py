@@ -88,16 +88,18 @@ class Deadline(CreatedAt, DemoFlag, Base):
     """A due moment: a call closing, a report, a co-financing request, a payment claim."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (Index(None, "status", "due_at"),)
+    __table_args__ = (
+        Index(None, "status", "due_at"),
+        # A project's next deadlines; without it SQLite walks every open deadline by due_at.
+        Index(None, "project_id", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
     title: Mapped[str] = mapped_column(String(400))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     programme_id: Mapped[int | None] = mapped_column(
         ForeignKey("programmes.id", ondelete="SET NULL"), index=True
     )
@@ -117,10 +119,12 @@ class DeadlineBody(Base):
     """Which bodies a deadline concerns (a contact sees the deadlines of their body)."""
 
     __tablename__ = "deadline_bodies"
+    # From a body to its deadlines without touching the table (a contact's listing).
+    __table_args__ = (Index(None, "body_id", "deadline_id"),)
 
     deadline_id: Mapped[int] = mapped_column(
         ForeignKey("deadlines.id", ondelete="CASCADE"), primary_key=True
     )
     body_id: Mapped[int] = mapped_column(
-        ForeignKey("bodies.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("bodies.id", ondelete="CASCADE"), primary_key=True
     )

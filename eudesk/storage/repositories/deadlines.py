@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -73,13 +74,19 @@ class DeadlineRepository:
         body_id: int | None = None,
         kind: DeadlineKind | None = None,
         only_body_ids: Collection[int] | None = None,
+        cap: int | None = None,
     ) -> int:
-        """How many deadlines upcoming() would return without a limit."""
-        query = _filtered(self._upcoming_query(now, now + window), match, body_id, kind,
+        """How many deadlines upcoming() would return without a limit; at most cap + 1, so
+        the cost of "…and N more" stays bounded however much data there is."""
+        # Counted on deadlines alone: the joins only matter when the text filter reads them.
+        query = select(Deadline.id).select_from(Deadline)
+        if match:
+            query = _with_names(query)
+        query = _filtered(query.where(*_in_window(now, now + window)), match, body_id, kind,
                           only_body_ids)  # fmt: skip
-        total = await self._session.scalar(
-            select(func.count()).select_from(query.order_by(None).subquery())
-        )
+        if cap is not None:
+            query = query.limit(cap + 1)
+        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
         return int(total or 0)
 
     async def get(self, deadline_id: int) -> Deadline | None:
@@ -106,39 +113,46 @@ class DeadlineRepository:
 
     @staticmethod
     def _upcoming_query(start: datetime, end: datetime) -> Listing:
+        columns = select(
+            Deadline.id,
+            Deadline.ref,
+            Deadline.kind,
+            Deadline.title,
+            Deadline.due_at,
+            Project.code,
+            Project.acronym,
+            Programme.name,
+        ).select_from(Deadline)
         return (
-            select(
-                Deadline.id,
-                Deadline.ref,
-                Deadline.kind,
-                Deadline.title,
-                Deadline.due_at,
-                Project.code,
-                Project.acronym,
-                Programme.name,
-            )
-            .outerjoin(Project, Project.id == Deadline.project_id)
-            # A call for proposals names its programme; a report inherits its project's.
-            .outerjoin(
-                Programme,
-                Programme.id == func.coalesce(Deadline.programme_id, Project.programme_id),
-            )
-            .where(
-                Deadline.status == DeadlineStatus.OPEN,
-                Deadline.due_at >= start,
-                Deadline.due_at < end,
-            )
+            _with_names(columns)
+            .where(*_in_window(start, end))
             .order_by(Deadline.due_at, Deadline.id)
         )
 
 
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+
+
+def _with_names(query: Q) -> Q:
+    """Join the project and programme a listing shows and a text filter reads."""
+    return query.outerjoin(Project, Project.id == Deadline.project_id).outerjoin(
+        # A call for proposals names its programme; a report inherits its project's.
+        Programme,
+        Programme.id == func.coalesce(Deadline.programme_id, Project.programme_id),
+    )
+
+
+def _in_window(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    return [Deadline.status == DeadlineStatus.OPEN, Deadline.due_at >= start, Deadline.due_at < end]
+
+
 def _filtered(
-    query: Listing,
+    query: Q,
     match: str | None,
     body_id: int | None,
     kind: DeadlineKind | None,
     only_body_ids: Collection[int] | None,
-) -> Listing:
+) -> Q:
     if kind is not None:
         query = query.where(Deadline.kind == kind)
     if body_id is not None:
@@ -159,6 +173,8 @@ def _filtered(
 
 
 def _concerns(body_ids: Collection[int]) -> ColumnElement[bool]:
-    return exists().where(
-        DeadlineBody.deadline_id == Deadline.id, DeadlineBody.body_id.in_(list(body_ids))
+    # IN, not EXISTS: both planners can then start from the body's rows (ix body_id, deadline_id)
+    # instead of probing them once for every deadline in the window.
+    return Deadline.id.in_(
+        select(DeadlineBody.deadline_id).where(DeadlineBody.body_id.in_(list(body_ids)))
     )

@@ -103,6 +103,17 @@ class DemoAlreadySeeded(StorageError):
         super().__init__(f"demo data already present (in {table}): pass replace=True to redo it")
 
 
+class RealDataOnDemo(StorageError):
+    """Real rows hang on demo rows, so removing the demo data would remove them too."""
+
+    def __init__(self, kind: str, ref: str) -> None:
+        self.kind = kind
+        self.ref = ref
+        super().__init__(
+            f"real {kind} {ref} belongs to a demo project: move it before replacing demo data"
+        )
+
+
 async def seed_demo(
     db: Database,
     *,
@@ -134,11 +145,24 @@ async def seed_demo(
                 await _advance_sequences(session)
         if progress is not None:
             progress(min(scale, start + UNITS_PER_CHUNK), scale)
+    async with db.transaction() as session:
+        # Fresh statistics after a bulk load, or the planners guess (PostgreSQL would until
+        # autovacuum gets round to it; SQLite never does on its own).
+        await session.execute(text("ANALYZE"))
     return dict(counts)
 
 
 async def delete_demo(session: AsyncSession) -> dict[str, int]:
     """Remove every demo row; children go with their parents by ON DELETE CASCADE."""
+    # A real deadline filed against a demo project would be cascaded away with it: refuse.
+    real_on_demo = await session.scalar(
+        select(Deadline.ref)
+        .join(Project, Project.id == Deadline.project_id)
+        .where(Project.is_demo.is_(True), Deadline.is_demo.is_(False))
+        .limit(1)
+    )
+    if real_on_demo is not None:
+        raise RealDataOnDemo("deadline", real_on_demo)
     removed = {}
     for model in DEMO_TABLES:
         result = await session.execute(
