@@ -106,8 +106,6 @@ async def invite(ctx: Context) -> Reply:
     role, contact_ref = _target(ctx.args)
     label = ctx.t(f"invite.role.{role.value}")
     if role in ADMIN_ONLY and not ctx.has_role(Role.ADMIN):
-        # Returned, not raised: a raise rolls back and expires ctx.user, and the dispatcher's
-        # audit writer then loses the refusal (it reads ctx.user.id). Nothing is written here.
         ctx.audit("invite.create", allowed=False, target_type="role", target_ref=role.value)
         return Reply.text(ctx.t("invite.admin_only", role=label))
     created = None

@@ -174,8 +174,7 @@ async def ack(ctx: Context) -> Reply:
 
 
 def _refused(ctx: Context, ref: str, why: str, text: str) -> Reply:
-    """Returned, not raised: a raise rolls back and expires ctx.user, and the dispatcher's audit
-    writer then loses the record (it reads ctx.user.id). Nothing was written before a refusal."""
+    """An audited refusal; the dispatcher writes the audit record after the reply."""
     ctx.audit("guideline.ack", allowed=False, target_type="guideline", target_ref=ref, detail=why)
     return Reply.text(text)
 
