@@ -30,6 +30,10 @@ def printable(text: str) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
 
 
+# (platform, command, outcome: ok|user_error|unavailable|error, seconds): for metrics.
+Observer = Callable[[str, str, str, float], None]
+
+
 class Dispatcher:
     """Resolves the sender, routes, checks the role, runs the handler, translates errors."""
 
@@ -39,34 +43,44 @@ class Dispatcher:
         commands: CommandTable,
         config: HandlerConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
+        observe: Observer | None = None,
     ) -> None:
         self.db = db
         self.commands = commands
         self.config = config or HandlerConfig()
         self.clock = clock
+        self.observe = observe
 
     async def handle(self, incoming: Incoming) -> Reply:
         """Always returns a Reply; never raises for anything a user can send."""
         started = time.perf_counter()
         ctx: Context | None = None
         locale = self.config.default_locale
+        outcome = "ok"
         try:
             async with self.db.transaction() as session:
                 ctx = await self._context(incoming, Repositories(session))
                 locale = ctx.locale
                 reply = await self._run(ctx)
         except UserError as exc:
+            outcome = "user_error"
             reply = Reply.text(i18n.translate(locale, exc.key, **exc.params))
         except DatabaseUnavailable as exc:
+            outcome = "unavailable"
             logger.warning("database unavailable while answering %s: %s", incoming.platform, exc)
             reply = Reply.text(i18n.translate(locale, "error.unavailable"))
         except Exception:
+            outcome = "error"
             command = ctx.command if ctx else "?"
             logger.exception("handler for /%s failed on %s", command, incoming.platform.value)
             reply = Reply.text(i18n.translate(locale, "error.internal"))
         if ctx is not None and ctx.audit_events:
             await self._write_audit(ctx)
-        logger.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        if self.observe is not None:
+            command = ctx.command if ctx is not None and ctx.command else "none"
+            self.observe(incoming.platform.value, command, outcome, elapsed)
+        logger.debug("answered in %.1f ms", elapsed * 1000)
         return reply
 
     async def _context(self, incoming: Incoming, repos: Repositories) -> Context:
