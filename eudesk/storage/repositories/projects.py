@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -152,10 +152,13 @@ def _conditions(spec: ProjectFilter) -> list[ColumnElement[bool]]:
     if spec.programmes is not None:
         conditions.append(Project.programme_id.in_([p.id for p in spec.programmes]))
     if spec.municipalities:
+        # IN, not EXISTS: the planner starts from the body's partner rows (indexed by body)
+        # instead of probing the partners of every project.
         conditions.append(
-            exists().where(
-                ProjectPartner.project_id == Project.id,
-                ProjectPartner.body_id.in_([b.id for b in spec.municipalities]),
+            Project.id.in_(
+                select(ProjectPartner.project_id).where(
+                    ProjectPartner.body_id.in_([b.id for b in spec.municipalities])
+                )
             )
         )
     for word in spec.words:
