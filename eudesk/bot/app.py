@@ -1,11 +1,11 @@
-"""The composition root: settings in, a database, a dispatcher and the transports out."""
+"""The composition root: settings in, the dispatcher out (lifecycle.py adds transports, HTTP)."""
 
 from __future__ import annotations
 
 from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
-from eudesk.handlers.dispatch import Dispatcher
+from eudesk.handlers.dispatch import Dispatcher, Observer
 from eudesk.storage.db import Database
 
 
@@ -17,5 +17,8 @@ def handler_config(settings: Settings) -> HandlerConfig:
     )
 
 
-def build_dispatcher(settings: Settings, database: Database) -> Dispatcher:
-    return Dispatcher(database, command_table(), handler_config(settings))
+def build_dispatcher(
+    settings: Settings, database: Database, observe: Observer | None = None
+) -> Dispatcher:
+    """The core's entry point; `observe` sees every answered message (metrics)."""
+    return Dispatcher(database, command_table(), handler_config(settings), observe=observe)

@@ -101,6 +101,17 @@ def run_command(
         console.print(f"eudesk: no chat platform configured; console as {DEMO_USER!r}")
         console_command(DEMO_USER)
         return
-    console.print("eudesk would start: " + "; ".join(parts))
-    console.print("eudesk: the Telegram and Slack transports are not built yet (issue 4).")
-    raise typer.Exit(1)
+    # Imported here: the console and the other commands need no HTTP server or chat SDK.
+    from eudesk.bot.lifecycle import StartupError, run_service
+
+    console.print("eudesk: starting " + "; ".join(parts), markup=False)
+
+    def ready(port: int) -> None:
+        console.print(f"eudesk: running, HTTP on port {port}; stop with Ctrl-C or SIGTERM")
+
+    try:
+        with_database(lambda database: run_service(config, database, on_ready=ready))
+    except StartupError as exc:
+        console.print(f"eudesk: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    console.print("eudesk: stopped")

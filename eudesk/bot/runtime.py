@@ -30,6 +30,9 @@ def configure_logging(level: str) -> None:
     # httpx logs request URLs at INFO, and a Bot API URL contains the token.
     for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB's bot logs each request's parameters at DEBUG, setWebhook's secret_token included.
+    logging.getLogger("telegram.ext.ExtBot").setLevel(logging.INFO)
+    logging.getLogger("telegram.Bot").setLevel(logging.INFO)
 
 
 def open_database(config: Settings) -> Database:

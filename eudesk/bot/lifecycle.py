@@ -1,0 +1,219 @@
+"""`eudesk run` as a service: start the transports and the HTTP server; stop them in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from eudesk.bot.app import build_dispatcher
+from eudesk.bot.http import HttpServer, SlackEvents, TelegramWebhook, build_http_app
+from eudesk.bot.metrics import Metrics
+from eudesk.bot.settings import Settings
+from eudesk.handlers import command_table
+from eudesk.handlers.dispatch import Dispatcher
+from eudesk.storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 30.0  # per component: in-flight replies finish, a hung SDK does not block exit
+
+
+class StartupError(Exception):
+    """A component could not start; the message is one line, safe to print (no secrets)."""
+
+    def __init__(self, component: str, reason: str) -> None:
+        self.component = component
+        self.reason = reason
+        super().__init__(f"cannot start {component}: {reason}")
+
+
+class Transport(Protocol):
+    """A chat transport as the service sees it: started once, stopped once."""
+
+    platform: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class ChatTransports:
+    """The configured transports in start order, which of them serve HTTP routes, and the
+    exceptions that mean "cannot start" (anything else is a bug and keeps its traceback)."""
+
+    in_order: list[Transport] = field(default_factory=list)
+    telegram_webhook: TelegramWebhook | None = None
+    slack_events: SlackEvents | None = None
+    start_errors: tuple[type[Exception], ...] = ()
+
+
+TransportFactory = Callable[[Settings, Dispatcher], ChatTransports]
+
+
+def build_transports(settings: Settings, dispatcher: Dispatcher) -> ChatTransports:
+    """Telegram and Slack when configured; each SDK is imported only when its platform is on."""
+    chat = ChatTransports()
+    if settings.telegram_enabled:
+        try:
+            from eudesk.bot.transports import telegram
+        except ImportError as exc:
+            raise StartupError("telegram", f"cannot load the transport: {exc}") from exc
+        try:
+            bot = telegram.TelegramTransport(settings, dispatcher)
+        except telegram.TransportStartError as exc:
+            raise StartupError("telegram", redact(describe(exc), settings)) from exc
+        chat.in_order.append(bot)
+        chat.start_errors += (telegram.TransportStartError,)
+        if settings.telegram_webhook_url:
+            chat.telegram_webhook = bot
+    if settings.slack_enabled:
+        try:
+            from eudesk.bot.transports import slack
+        except ImportError as exc:
+            raise StartupError("slack", f"cannot load the transport: {exc}") from exc
+        try:
+            app = slack.SlackTransport(settings, dispatcher)
+        except slack.TransportStartError as exc:
+            raise StartupError("slack", redact(describe(exc), settings)) from exc
+        chat.in_order.append(app)
+        chat.start_errors += (slack.TransportStartError,)
+        if settings.slack_app_token is None:  # HTTP mode; Socket Mode needs no route
+            chat.slack_events = app
+    return chat
+
+
+async def run_service(
+    settings: Settings,
+    database: Database,
+    *,
+    stop_event: asyncio.Event | None = None,
+    transports: TransportFactory = build_transports,
+    on_ready: Callable[[int], None] | None = None,
+) -> None:
+    """Start the database check, the transports and the HTTP server; run until SIGTERM, SIGINT
+    or `stop_event`; stop in reverse. `on_ready` gets the HTTP port once everything is up.
+
+    Raises StartupError when a component cannot start, after stopping what had started;
+    DatabaseUnavailable when the database does not answer (the CLI's own line for it)."""
+    metrics = Metrics(command.name for command in command_table().commands)
+    dispatcher = build_dispatcher(settings, database, observe=metrics.observe)
+    chat = transports(settings, dispatcher)
+    up = {transport.platform: False for transport in chat.in_order}
+    http = HttpServer(
+        build_http_app(
+            database,
+            metrics,
+            telegram=chat.telegram_webhook,
+            slack=chat.slack_events,
+            transports_up=lambda: dict(up),
+        ),
+        settings.http_host,
+        settings.http_port,
+    )
+    stop = stop_event if stop_event is not None else asyncio.Event()
+    with stop_on_signals(stop):
+        async with AsyncExitStack() as stack:
+            await database.ping()
+            for transport in chat.in_order:
+                await start(transport.platform, transport.start(), chat.start_errors, settings)
+                up[transport.platform] = True
+                stack.push_async_callback(stop_transport, transport, up)
+            where = f"{settings.http_host}:{settings.http_port}"
+            await start("http server", http.start(), (OSError,), settings, where=where)
+            stack.push_async_callback(stop_component, "http server", http.stop)
+            logger.info("started: %s", ", ".join([*up, f"http server on port {http.port}"]))
+            if on_ready is not None:
+                on_ready(http.port)
+            await stop.wait()
+            logger.info("stopping")
+    logger.info("stopped")
+
+
+async def start(
+    component: str,
+    starting: Awaitable[None],
+    expected: tuple[type[Exception], ...],
+    settings: Settings,
+    *,
+    where: str = "",
+) -> None:
+    """Await a start; an expected failure becomes a StartupError naming the component."""
+    try:
+        await starting
+    except expected as exc:
+        reason = redact(describe(exc), settings)
+        raise StartupError(component, f"{where}: {reason}" if where else reason) from exc
+
+
+async def stop_transport(transport: Transport, up: dict[str, bool]) -> None:
+    up[transport.platform] = False  # /healthz says "down" while it drains
+    await stop_component(transport.platform, transport.stop)
+
+
+async def stop_component(component: str, stopping: Callable[[], Awaitable[None]]) -> None:
+    """Stop one component; a failure is logged and the others still stop."""
+    try:
+        await asyncio.wait_for(stopping(), STOP_TIMEOUT)
+    except TimeoutError:
+        logger.error("%s did not stop within %.0f s", component, STOP_TIMEOUT)
+    except Exception:
+        logger.exception("stopping %s failed", component)
+    else:
+        logger.info("stopped %s", component)
+
+
+def describe(exc: Exception) -> str:
+    """The reason alone: the transports' errors carry it apart from their "platform: " prefix."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    return str(exc) or type(exc).__name__
+
+
+def redact(text: str, settings: Settings) -> str:
+    """A message as it may be printed: every configured secret replaced, in case an SDK
+    quoted one (a Bot API URL contains the token)."""
+    secrets = (
+        settings.telegram_token,
+        settings.telegram_webhook_secret,
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+    )
+    for secret in secrets:
+        value = secret.get_secret_value() if secret is not None else ""
+        if value:
+            text = text.replace(value, "***")
+    return text
+
+
+@contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` while the service runs; the previous handlers come back."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        try:
+            loop.add_signal_handler(signum, received, signum, stop)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not on this platform, or not the main thread: stop_event only
+        installed.append((signum, previous))
+    try:
+        yield
+    finally:
+        for signum, previous in installed:
+            loop.remove_signal_handler(signum)
+            if previous is not None:  # None: set outside Python, cannot be restored
+                signal.signal(signum, previous)
+
+
+def received(signum: signal.Signals, stop: asyncio.Event) -> None:
+    logger.info("%s received: stopping", signum.name)
+    stop.set()

@@ -1,0 +1,367 @@
+"""`eudesk run` as a service: start in order, stop in reverse, one clear line when a part fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from eudesk.bot.app import build_dispatcher
+from eudesk.bot.lifecycle import (
+    ChatTransports,
+    StartupError,
+    TransportFactory,
+    build_transports,
+    run_service,
+)
+from eudesk.bot.settings import Settings
+from eudesk.handlers.dispatch import Dispatcher
+from eudesk.storage.db import Database
+from tests.bot.fake_slack import TOKEN as SLACK_TOKEN
+from tests.bot.fake_slack import FakeSlack
+from tests.bot.fake_telegram import FakeBotApi, message_update
+from tests.bot.slack_signing import SIGNING_SECRET, signed_headers, slash_command
+from tests.cli import run_cli
+
+TOKEN = "123456:SECRET-TOKEN-lifecycle"
+NO_PLATFORMS: dict[str, Any] = {
+    "telegram_token": None,
+    "telegram_webhook_url": None,
+    "slack_bot_token": None,
+    "slack_signing_secret": None,
+    "slack_app_token": None,
+}
+
+
+class CannotStart(Exception):
+    """What our fake transports raise for "cannot start", as the real ones raise their own."""
+
+
+class FakeTransport:
+    """Our own seam: records start and stop in a shared log; may refuse to start."""
+
+    def __init__(self, platform: str, log: list[str], fail: Exception | None = None) -> None:
+        self.platform = platform
+        self.log = log
+        self.fail = fail
+        self.webhooks: list[bytes] = []
+
+    async def start(self) -> None:
+        self.log.append(f"start {self.platform}")
+        if self.fail is not None:
+            raise self.fail
+
+    async def stop(self) -> None:
+        self.log.append(f"stop {self.platform}")
+
+    async def handle_webhook(self, body: bytes, secret_header: str | None) -> int:
+        self.webhooks.append(body)
+        return 200
+
+
+def fakes(*transports: FakeTransport, webhook: FakeTransport | None = None) -> TransportFactory:
+    def build(_settings: Settings, _dispatcher: Dispatcher) -> ChatTransports:
+        return ChatTransports(
+            in_order=list(transports), telegram_webhook=webhook, start_errors=(CannotStart,)
+        )
+
+    return build
+
+
+def service_settings(port: int = 0, **overrides: Any) -> Settings:
+    """Explicit settings; port 0 (a free port) is below the variable's range, hence the copy."""
+    settings = Settings(_env_file=None, http_host="127.0.0.1", **{**NO_PLATFORMS, **overrides})
+    return settings.model_copy(update={"http_port": port})
+
+
+class Running:
+    """run_service in a task, and the HTTP port it reported once up."""
+
+    def __init__(self, log: list[str] | None = None) -> None:
+        self.ready = asyncio.Event()
+        self.port = 0
+        self.log = log  # given: "http server up" goes in the start/stop log
+
+    def on_ready(self, port: int) -> None:
+        if self.log is not None:
+            self.log.append("http server up")
+        self.port = port
+        self.ready.set()
+
+    async def until_ready(self, task: asyncio.Task[None]) -> None:
+        """Returns once the service is up; raises what run_service raised if it ended first."""
+        waiter = asyncio.create_task(self.ready.wait())
+        done, _ = await asyncio.wait({task, waiter}, timeout=10, return_when="FIRST_COMPLETED")
+        waiter.cancel()
+        if task in done:
+            task.result()
+            pytest.fail("run_service returned before it was ready")
+        assert done, "run_service did not become ready within 10 s"
+
+
+async def test_starts_in_order_and_stops_in_reverse(demo_db: Database) -> None:
+    log: list[str] = []
+    telegram, slack = FakeTransport("telegram", log), FakeTransport("slack", log)
+    running = Running(log)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_service(
+            service_settings(),
+            demo_db,
+            stop_event=stop,
+            transports=fakes(telegram, slack, webhook=telegram),
+            on_ready=running.on_ready,
+        )
+    )
+    await running.until_ready(task)
+    url = f"http://127.0.0.1:{running.port}"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
+        async with client.get(f"{url}/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {
+                "database": "ok",
+                "transports": {"telegram": "up", "slack": "up"},
+            }
+        async with client.post(f"{url}/telegram/webhook", data=b"{}") as response:
+            assert response.status == 200
+        async with client.post(f"{url}/slack/events", data=b"{}") as response:
+            assert response.status == 404  # Slack is not in HTTP mode here
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert log == [
+        "start telegram",
+        "start slack",
+        "http server up",
+        "stop slack",
+        "stop telegram",
+    ]
+    assert telegram.webhooks == [b"{}"]
+
+
+async def test_a_transport_that_cannot_start_stops_what_started(demo_db: Database) -> None:
+    log: list[str] = []
+    telegram = FakeTransport("telegram", log)
+    slack = FakeTransport("slack", log, fail=CannotStart("invalid_auth"))
+    running = Running()
+    with pytest.raises(StartupError) as caught:
+        await asyncio.wait_for(
+            run_service(
+                service_settings(),
+                demo_db,
+                stop_event=asyncio.Event(),
+                transports=fakes(telegram, slack),
+                on_ready=running.on_ready,
+            ),
+            10,
+        )
+    assert caught.value.component == "slack"
+    assert str(caught.value) == "cannot start slack: invalid_auth"
+    assert log == ["start telegram", "start slack", "stop telegram"]
+    assert not running.ready.is_set()
+
+
+async def test_a_secret_quoted_by_a_transport_is_not_repeated(demo_db: Database) -> None:
+    log: list[str] = []
+    telegram = FakeTransport("telegram", log, fail=CannotStart(f"GET /bot{TOKEN}/getMe: 401"))
+    with pytest.raises(StartupError) as caught:
+        await asyncio.wait_for(
+            run_service(
+                service_settings(telegram_token=TOKEN),
+                demo_db,
+                stop_event=asyncio.Event(),
+                transports=fakes(telegram),
+            ),
+            10,
+        )
+    assert TOKEN not in str(caught.value)
+    assert str(caught.value) == "cannot start telegram: GET /bot***/getMe: 401"
+
+
+async def test_a_bug_at_start_keeps_its_traceback_and_still_stops_the_rest(
+    demo_db: Database,
+) -> None:
+    log: list[str] = []
+    telegram = FakeTransport("telegram", log)
+    slack = FakeTransport("slack", log, fail=RuntimeError("bug"))
+    with pytest.raises(RuntimeError, match="bug"):
+        await asyncio.wait_for(
+            run_service(
+                service_settings(),
+                demo_db,
+                stop_event=asyncio.Event(),
+                transports=fakes(telegram, slack),
+            ),
+            10,
+        )
+    assert log == ["start telegram", "start slack", "stop telegram"]
+
+
+@contextmanager
+def port_taken() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+async def test_a_busy_http_port_is_a_startup_error(demo_db: Database) -> None:
+    log: list[str] = []
+    with port_taken() as port, pytest.raises(StartupError) as caught:
+        await asyncio.wait_for(
+            run_service(
+                service_settings(port),
+                demo_db,
+                stop_event=asyncio.Event(),
+                transports=fakes(FakeTransport("telegram", log)),
+            ),
+            10,
+        )
+    assert caught.value.component == "http server"
+    assert str(caught.value).startswith(f"cannot start http server: 127.0.0.1:{port}: ")
+    assert log == ["start telegram", "stop telegram"]
+
+
+async def test_sigterm_stops_the_service_in_reverse_order(demo_db: Database) -> None:
+    log: list[str] = []
+    before = signal.getsignal(signal.SIGTERM)
+    running = Running()
+    task = asyncio.create_task(
+        run_service(
+            service_settings(),
+            demo_db,
+            transports=fakes(FakeTransport("telegram", log), FakeTransport("slack", log)),
+            on_ready=running.on_ready,
+        )
+    )
+    await running.until_ready(task)
+    # Only signal ourselves when the service's handler is in place (never the default: exit).
+    assert signal.getsignal(signal.SIGTERM) not in (before, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(task, 10)
+    assert log == ["start telegram", "start slack", "stop slack", "stop telegram"]
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def free_port() -> int:
+    """A loopback port where nothing listens (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_eudesk_run_names_the_transport_that_cannot_start(tmp_path: Path) -> None:
+    no_proxy = {name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}
+    no_proxy |= {name.lower(): "" for name in no_proxy}
+    result = run_cli(
+        "run",
+        database_url=f"sqlite:///{tmp_path}/eudesk.db",
+        cwd=tmp_path,
+        extra_env={
+            **no_proxy,
+            "EUDESK_TELEGRAM_TOKEN": TOKEN,
+            "EUDESK_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}/bot",
+        },
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("eudesk: cannot start telegram: "), result.stderr
+    assert "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+def test_build_transports_picks_what_is_configured(demo_db: Database) -> None:
+    dispatcher = build_dispatcher(service_settings(), demo_db)
+    assert build_transports(service_settings(), dispatcher).in_order == []
+    settings = service_settings(
+        telegram_token=TOKEN,
+        telegram_webhook_url="https://eudesk.example/telegram/webhook",
+        telegram_webhook_secret="s3cret",
+        slack_bot_token=SLACK_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token="xapp-1-socket",
+    )
+    chat = build_transports(settings, dispatcher)
+    assert [t.platform for t in chat.in_order] == ["telegram", "slack"]
+    assert id(chat.telegram_webhook) == id(chat.in_order[0])  # the same transport serves it
+    assert chat.slack_events is None  # Socket Mode: no /slack/events route
+    assert len(chat.start_errors) == 2
+
+
+async def test_both_platforms_in_one_process(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The real transports behind one HTTP server; a reply in flight at stop still goes out."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)  # slack-sdk ignores NO_PROXY
+    bot_api, slack_api = FakeBotApi(TOKEN), FakeSlack()
+    await bot_api.start()
+    await slack_api.start()
+    settings = service_settings(
+        telegram_token=TOKEN,
+        telegram_api_url=bot_api.base_url,
+        telegram_webhook_url="https://eudesk.example/telegram/webhook",
+        telegram_webhook_secret="s3cret",
+        slack_bot_token=SLACK_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+    running, stop = Running(), asyncio.Event()
+    task = asyncio.create_task(
+        run_service(settings, demo_db, stop_event=stop, on_ready=running.on_ready)
+    )
+    try:
+        await running.until_ready(task)
+        url = f"http://127.0.0.1:{running.port}"
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
+            async with client.get(f"{url}/healthz") as response:
+                assert await response.json() == {
+                    "database": "ok",
+                    "transports": {"telegram": "up", "slack": "up"},
+                }
+            update = json.dumps({"update_id": 1, **message_update("/help", 4242)})
+            right = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            async with client.post(f"{url}/telegram/webhook", data=update) as response:
+                assert response.status == 403  # no secret
+            webhook = client.post(f"{url}/telegram/webhook", data=update, headers=right)
+            async with webhook as response:
+                assert response.status == 200
+            await bot_api.wait_calls("sendMessage")
+            body, form = slash_command(
+                "help",
+                team="T0TEST",
+                user="U0ANA",
+                channel="D0ANA",
+                response_url=slack_api.response_url(),
+            )
+            headers = {**form, **signed_headers(body)}
+            async with client.post(f"{url}/slack/events", data=body, headers=headers) as sent:
+                assert sent.status == 200  # acknowledged; the answer follows
+            async with client.get(f"{url}/metrics") as response:
+                exposition = await response.text()
+        assert 'eudesk_messages_total{command="help",outcome="ok",platform="telegram"} 1.0' in (
+            exposition
+        )
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await bot_api.close()
+        await slack_api.stop()
+    # Answered after the ack, in a task of the transport: posted by the time the service ended.
+    [posted] = slack_api.called("chat.postMessage")
+    assert posted["channel"] == "D0ANA"
+    for secret in (TOKEN, TOKEN.split(":")[1], SLACK_TOKEN, SIGNING_SECRET):
+        assert secret not in caplog.text
+    # PTB's DEBUG line for setWebhook quotes secret_token; at INFO (the default) it is absent.
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "s3cret" in r.message]
