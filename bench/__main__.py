@@ -1,4 +1,4 @@
-"""`make bench`: seed --scale N and the upcoming-deadlines query, on SQLite and PostgreSQL."""
+"""`make bench`: seed, queries on SQLite and PostgreSQL; Telegram and Slack transports."""
 
 from __future__ import annotations
 
@@ -58,6 +58,43 @@ def print_queries(by_backend: dict[str, dict[str, Any]]) -> None:
     )
 
 
+def print_telegram(result: dict[str, Any]) -> None:
+    """eudesk's /deadlines and a bare PTB echo bot, round trips through the same fake Bot API."""
+    print(
+        f"\ntelegram round trip, update injected -> sendMessage at the fake Bot API "
+        f"(polling, {result['rounds']} sequential, ms)"
+    )
+    print(f"{'bot':<24} {'p50':>8} {'p99':>8} {'max':>8}")
+    for label, key in ((f"eudesk {result['text']}", "eudesk"), ("bare PTB echo", "bare")):
+        row = result[key]
+        print(f"{label:<24} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['max_ms']:>8.2f}")
+    print(f"{'ratio eudesk/bare':<24} {result['ratio_p50']:>7.2f}x {result['ratio_p99']:>7.2f}x")
+
+
+def print_slack(result: dict[str, Any]) -> None:
+    """Acked slash commands per second at handle_http, and how fast the replies followed."""
+    print(
+        f"\nslack /eudesk {result['text']}: signed slash commands to handle_http on loopback "
+        f"aiohttp, {result['concurrency']} concurrent"
+    )
+    print(
+        f"{'requests':>8} {'HTTP 200':>8} {'acked/s':>8} {'ack p50 ms':>10} {'ack p99 ms':>10} "
+        f"{'ack max ms':>10} {'posted':>7} {'drain s':>8} {'answered/s':>10}"
+    )
+    print(
+        f"{result['requests']:>8} {result['statuses'].get('200', 0):>8} "
+        f"{result['acked_per_s']:>8.0f} {result['ack_p50_ms']:>10.2f} "
+        f"{result['ack_p99_ms']:>10.2f} {result['ack_max_ms']:>10.2f} {result['posted']:>7} "
+        f"{result['drain_s']:>8.1f} {result['answered_per_s']:>10.1f}"
+    )
+    notes = [f"{result['posted_at_end_of_load']} replies posted by the end of the load"]
+    if not result["drained"]:
+        notes.append("replies still queued at the drain limit were abandoned")
+    if result["answer_errors"]:
+        notes.append(f"{result['answer_errors']} answers failed after ack")
+    print("; ".join(notes))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=100)
@@ -97,6 +134,8 @@ def main() -> None:
                 f"{queried['mean_rows']:>5.0f} {queried['peak_mib']:>10.0f}"
             )
         print_queries(queries)
+        print_telegram(measure("bench.telegram_run"))
+        print_slack(measure("bench.slack_run"))
     finally:
         if args.postgres != "none":
             asyncio.run(_pg(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
