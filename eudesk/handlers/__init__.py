@@ -13,6 +13,7 @@ from eudesk.handlers import (
     meetings,
     passports,
     projects,
+    subscriptions,
 )
 from eudesk.handlers.router import CommandTable, Router
 
@@ -24,6 +25,7 @@ ROUTERS: list[Router] = [
     projects.router,
     meetings.router,
     calendar.router,
+    subscriptions.router,
     guidelines.router,
     agreements.router,
     passports.router,

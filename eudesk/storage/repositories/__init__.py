@@ -14,6 +14,7 @@ from eudesk.storage.repositories.invites import InviteRepository
 from eudesk.storage.repositories.meetings import MeetingRepository
 from eudesk.storage.repositories.preferences import PreferenceRepository
 from eudesk.storage.repositories.projects import ProjectRepository
+from eudesk.storage.repositories.subscriptions import SubscriptionRepository
 from eudesk.storage.repositories.users import UserRepository
 
 
@@ -32,6 +33,7 @@ class Repositories:
         self.documents = DocumentRepository(session)
         self.guidelines = GuidelineRepository(session)
         self.agreements = AgreementRepository(session)
+        self.subscriptions = SubscriptionRepository(session)
 
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "PreferenceRepository",
     "ProjectRepository",
     "Repositories",
+    "SubscriptionRepository",
     "UpcomingDeadline",
     "UserRepository",
 ]

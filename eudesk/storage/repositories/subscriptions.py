@@ -1,0 +1,101 @@
+"""Subscriptions: which chat wants which reminders (added, listed, removed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eudesk.storage.models import (
+    DigestFrequency,
+    Locale,
+    Platform,
+    Programme,
+    Subscription,
+    SubscriptionTopic,
+)
+
+DEADLINE_LEADS = "20160,4320,1440"  # 14 days, 3 days, 1 day, in minutes
+MEETING_LEADS = "120"  # 2 hours
+MEETING_TOPICS = frozenset({SubscriptionTopic.CHAPTER_MEETINGS, SubscriptionTopic.CLUSTER_MEETINGS})
+
+
+def default_leads(topic: SubscriptionTopic) -> str:
+    return MEETING_LEADS if topic in MEETING_TOPICS else DEADLINE_LEADS
+
+
+class SubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def subscribe(
+        self,
+        *,
+        platform: Platform,
+        chat_id: str,
+        topic: SubscriptionTopic,
+        topic_key: str = "",
+        locale: Locale,
+        user_id: int | None = None,
+        contact_id: int | None = None,
+        digest: DigestFrequency = DigestFrequency.NONE,
+    ) -> tuple[Subscription, bool]:
+        """The chat's subscription to a topic, made active; (it, whether it was new)."""
+        found = await self._session.scalar(
+            select(Subscription).where(
+                Subscription.platform == platform,
+                Subscription.chat_id == chat_id,
+                Subscription.topic == topic,
+                Subscription.topic_key == topic_key,
+            )
+        )
+        if found is not None:
+            was_active = found.active
+            found.active, found.locale, found.digest = True, locale, digest
+            await self._session.flush()
+            return found, not was_active
+        subscription = Subscription(
+            platform=platform, chat_id=chat_id, topic=topic, topic_key=topic_key,
+            lead_minutes=default_leads(topic), locale=locale, user_id=user_id,
+            contact_id=contact_id, digest=digest,
+        )  # fmt: skip
+        self._session.add(subscription)
+        await self._session.flush()
+        return subscription, True
+
+    async def for_chat(self, platform: Platform, chat_id: str) -> Sequence[Subscription]:
+        """The chat's active subscriptions, oldest first."""
+        return (
+            await self._session.scalars(
+                select(Subscription)
+                .where(
+                    Subscription.platform == platform,
+                    Subscription.chat_id == chat_id,
+                    Subscription.active.is_(True),
+                )
+                .order_by(Subscription.id)
+            )
+        ).all()
+
+    async def unsubscribe(self, platform: Platform, chat_id: str, subscription_id: int) -> bool:
+        """Deactivate one of the chat's own subscriptions; False when it has no such one."""
+        found = await self._session.scalar(
+            select(Subscription).where(
+                Subscription.id == subscription_id,
+                Subscription.platform == platform,
+                Subscription.chat_id == chat_id,
+                Subscription.active.is_(True),
+            )
+        )
+        if found is None:
+            return False
+        found.active = False
+        await self._session.flush()
+        return True
+
+    async def programme_code(self, text: str) -> str | None:
+        """A programme's code as stored, from what someone typed (any case)."""
+        return await self._session.scalar(
+            select(Programme.code).where(Programme.code == text.strip().upper())
+        )
