@@ -51,7 +51,11 @@ class OutboxEntry(CreatedAt, Base):
     """One notification to send; the dedupe key makes planning it twice a no-op."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "state", "due_at"),)
+    __table_args__ = (
+        Index(None, "state", "due_at"),
+        # A chat's rows in order: claims keep one chat on one worker, retries defer the rest.
+        Index(None, "platform", "chat_id", "state", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
