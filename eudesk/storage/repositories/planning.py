@@ -1,0 +1,344 @@
+"""The reminder planner's queries: due items per topic, outbox inserts that dedupe, stale rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
+
+from eudesk.storage.models import (
+    Body,
+    Chapter,
+    Cluster,
+    Contact,
+    Deadline,
+    DeadlineBody,
+    DeadlineKind,
+    DeadlineStatus,
+    Meeting,
+    MeetingStatus,
+    OutboxEntry,
+    OutboxState,
+    Programme,
+    Project,
+    Subscription,
+    SubscriptionTopic,
+)
+
+REMINDER = "reminder"
+CANCELLATION = "cancellation"
+DEADLINE = "deadline"
+MEETING = "meeting"
+# Bound parameters per statement stay far below SQLite's 32766 and asyncpg's 32767.
+_BATCH = 500
+AnySelect = Select[*tuple[Any, ...]]
+Key = ColumnElement[Any] | QueryableAttribute[Any]  # the topic key a row matched on
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """A deadline or a meeting, with what a reminder about it shows."""
+
+    item_type: str
+    id: int
+    version: int
+    moment: datetime  # due_at of a deadline, starts_at of a meeting (UTC)
+    ref: str
+    title: str
+    kind: str | None = None
+    project_code: str | None = None
+    project_acronym: str | None = None
+    programme_code: str | None = None
+    programme_name: str | None = None
+    ends_at: datetime | None = None
+    place: str | None = None
+    agenda: str | None = None
+    chapter_number: int | None = None
+    cluster_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReminder:
+    """A pending reminder whose moment has come (the planner keeps one per item and recipient)."""
+
+    id: int
+    dedupe_key: str
+    subscription_id: int | None
+    item_type: str | None
+    item_id: int | None
+    item_version: int | None
+    due_at: datetime
+
+
+_programme = aliased(Programme)  # the deadline's programme: its own, else its project's
+_programme_of_deadline = func.coalesce(Deadline.programme_id, Project.programme_id)
+_DEADLINE_COLUMNS = (
+    Deadline.id, Deadline.version, Deadline.due_at, Deadline.ref, Deadline.title, Deadline.kind,
+    Project.code, Project.acronym, _programme.code, _programme.name,
+)  # fmt: skip
+_MEETING_COLUMNS = (
+    Meeting.id, Meeting.version, Meeting.starts_at, Meeting.ref, Meeting.title, Meeting.ends_at,
+    Meeting.place, Meeting.agenda, Meeting.chapter_number,
+    func.coalesce(Meeting.cluster_number, Chapter.cluster_number),
+)  # fmt: skip
+ITEM_TOPICS = (
+    SubscriptionTopic.BODY_DEADLINES,
+    SubscriptionTopic.PROJECT_DEADLINES,
+    SubscriptionTopic.PROGRAMME_DEADLINES,
+    SubscriptionTopic.CALLS,
+    SubscriptionTopic.CHAPTER_MEETINGS,
+    SubscriptionTopic.CLUSTER_MEETINGS,
+)
+
+
+def _deadline_item(row: Sequence[Any]) -> DueItem:
+    return DueItem(DEADLINE, row[0], row[1], row[2], row[3], row[4], str(row[5]), *row[6:10])
+
+
+def _meeting_item(row: Sequence[Any]) -> DueItem:
+    ident, version, starts, ref, title, ends, place, agenda, chapter, cluster = row
+    return DueItem(MEETING, ident, version, starts, ref, title, ends_at=ends, place=place,
+                   agenda=agenda, chapter_number=chapter, cluster_number=cluster)  # fmt: skip
+
+
+def _deadlines(key: Key, status: DeadlineStatus, start: datetime, end: datetime
+               ) -> AnySelect:  # fmt: skip
+    # Driven by the due_at range (indexed with status): what is due, not what exists.
+    return (
+        select(key, *_DEADLINE_COLUMNS)
+        .select_from(Deadline)
+        .outerjoin(Project, Project.id == Deadline.project_id)
+        .outerjoin(_programme, _programme.id == _programme_of_deadline)
+        .where(Deadline.status == status, Deadline.due_at > start, Deadline.due_at <= end)
+        .order_by(Deadline.id)
+    )
+
+
+def _meetings(key: Key, status: MeetingStatus, start: datetime, end: datetime
+              ) -> AnySelect:  # fmt: skip
+    return (
+        select(key, *_MEETING_COLUMNS)
+        .select_from(Meeting)
+        .outerjoin(Chapter, Chapter.number == Meeting.chapter_number)
+        .where(Meeting.status == status, Meeting.starts_at > start, Meeting.starts_at <= end)
+        .order_by(Meeting.id)
+    )
+
+
+class PlanningRepository:
+    """Queries for the planner, on one session; `dialect` picks the INSERT ... ON CONFLICT."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def subscriptions(self, after_id: int, limit: int) -> list[Subscription]:
+        """Active item subscriptions (of active contacts) with id > after_id, by id: a chunk."""
+        rows = await self._session.scalars(
+            select(Subscription)
+            .outerjoin(Contact, Contact.id == Subscription.contact_id)
+            .where(
+                Subscription.id > after_id,
+                Subscription.active.is_(True),
+                Subscription.topic.in_(ITEM_TOPICS),
+                or_(Subscription.contact_id.is_(None), Contact.active.is_(True)),
+            )
+            .order_by(Subscription.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def subscriptions_by_id(self, ids: Collection[int]) -> dict[int, Subscription]:
+        if not ids:
+            return {}
+        rows = await self._session.scalars(
+            select(Subscription).where(Subscription.id.in_(ids), Subscription.active.is_(True))
+        )
+        return {sub.id: sub for sub in rows}
+
+    async def due_items(
+        self, topic: SubscriptionTopic, keys: Collection[str], start: datetime, end: datetime
+    ) -> list[tuple[str, DueItem]]:
+        """(topic key, item) for open deadlines / scheduled meetings in (start, end]."""
+        open_, scheduled = DeadlineStatus.OPEN, MeetingStatus.SCHEDULED
+        match topic:
+            case SubscriptionTopic.BODY_DEADLINES:
+                query = (
+                    _deadlines(Body.code, open_, start, end)
+                    .join(DeadlineBody, DeadlineBody.deadline_id == Deadline.id)
+                    .join(Body, Body.id == DeadlineBody.body_id)
+                    .where(Body.code.in_(keys))
+                )
+            case SubscriptionTopic.PROJECT_DEADLINES:
+                query = _deadlines(Project.code, open_, start, end).where(Project.code.in_(keys))
+            case SubscriptionTopic.PROGRAMME_DEADLINES:
+                matched = aliased(Programme)
+                on = or_(matched.id == Deadline.programme_id, matched.id == Project.programme_id)
+                query = (
+                    _deadlines(matched.code, open_, start, end)
+                    .join(matched, on)
+                    .where(matched.code.in_(keys))
+                )
+            case SubscriptionTopic.CALLS:
+                query = _deadlines(literal(""), open_, start, end).where(
+                    Deadline.kind == DeadlineKind.CALL
+                )
+            case SubscriptionTopic.CHAPTER_MEETINGS:
+                numbers = _numbers(keys)
+                query = _meetings(Meeting.chapter_number, scheduled, start, end).where(
+                    Meeting.chapter_number.in_(numbers)
+                )
+            case SubscriptionTopic.CLUSTER_MEETINGS:
+                on = or_(
+                    Cluster.number == Meeting.cluster_number,
+                    Cluster.number == Chapter.cluster_number,
+                )
+                query = (
+                    _meetings(Cluster.number, scheduled, start, end)
+                    .join(Cluster, on)
+                    .where(Cluster.number.in_(_numbers(keys)))
+                )
+            case _:
+                return []
+        meeting = topic in (SubscriptionTopic.CHAPTER_MEETINGS, SubscriptionTopic.CLUSTER_MEETINGS)
+        make = _meeting_item if meeting else _deadline_item
+        return [(str(row[0]), make(row[1:])) for row in await self._session.execute(query)]
+
+    async def cancelled_items(self, start: datetime, end: datetime) -> list[DueItem]:
+        """Cancelled deadlines and meetings whose moment is in (start, end]."""
+        deadlines = await self._session.execute(
+            _deadlines(literal(""), DeadlineStatus.CANCELLED, start, end)
+        )
+        meetings = await self._session.execute(
+            _meetings(literal(""), MeetingStatus.CANCELLED, start, end)
+        )
+        return [_deadline_item(row[1:]) for row in deadlines] + [
+            _meeting_item(row[1:]) for row in meetings
+        ]
+
+    async def reminded(
+        self, item_type: str, item_ids: Collection[int], since: datetime
+    ) -> list[tuple[int, int]]:
+        """(subscription id, item id) pairs with a sent reminder due since `since`."""
+        if not item_ids:
+            return []
+        rows = await self._session.execute(
+            select(OutboxEntry.subscription_id, OutboxEntry.item_id)
+            .where(
+                # (state, due_at) is indexed: the range keeps this to recent history.
+                OutboxEntry.state == OutboxState.SENT,
+                OutboxEntry.due_at >= since,
+                OutboxEntry.kind == REMINDER,
+                OutboxEntry.item_type == item_type,
+                OutboxEntry.item_id.in_(item_ids),
+                OutboxEntry.subscription_id.is_not(None),
+            )
+            .distinct()
+        )
+        return [(sub, item) for sub, item in rows if sub is not None and item is not None]
+
+    async def stale_reminders(self, now: datetime) -> list[int]:
+        """Pending reminders that must not go out: their item moved (older version), is no
+        longer open or scheduled, is gone or has passed; or their subscription ended."""
+        ids: list[int] = []
+        for item_type, model, moment, status in (
+            (DEADLINE, Deadline, Deadline.due_at, Deadline.status != DeadlineStatus.OPEN),
+            (MEETING, Meeting, Meeting.starts_at, Meeting.status != MeetingStatus.SCHEDULED),
+        ):
+            query = (
+                select(OutboxEntry.id)
+                .outerjoin(model, model.id == OutboxEntry.item_id)
+                .outerjoin(Subscription, Subscription.id == OutboxEntry.subscription_id)
+                .where(
+                    # Pending rows are only those planned ahead: bounded by what is due.
+                    OutboxEntry.state == OutboxState.PENDING,
+                    OutboxEntry.kind == REMINDER,
+                    OutboxEntry.item_type == item_type,
+                    or_(
+                        model.id.is_(None),
+                        status,
+                        model.version != OutboxEntry.item_version,
+                        moment <= now,
+                        Subscription.id.is_(None),
+                        Subscription.active.is_(False),
+                    ),
+                )
+                .order_by(OutboxEntry.id)
+                # A row a dispatcher or another planner holds is skipped, never waited for.
+                .with_for_update(skip_locked=True, of=OutboxEntry)
+            )
+            ids += await self._session.scalars(query)
+        return ids
+
+    async def overdue_reminders(self, now: datetime) -> list[OverdueReminder]:
+        """Pending reminders due by now (after downtime there may be several per item)."""
+        rows = await self._session.execute(
+            select(
+                OutboxEntry.id,
+                OutboxEntry.dedupe_key,
+                OutboxEntry.subscription_id,
+                OutboxEntry.item_type,
+                OutboxEntry.item_id,
+                OutboxEntry.item_version,
+                OutboxEntry.due_at,
+            )
+            .where(
+                OutboxEntry.state == OutboxState.PENDING,
+                OutboxEntry.due_at <= now,
+                OutboxEntry.kind == REMINDER,
+            )
+            .order_by(OutboxEntry.id)
+            .with_for_update(skip_locked=True)
+        )
+        return [OverdueReminder(*row) for row in rows]
+
+    async def cancel(self, ids: Iterable[int]) -> int:
+        """Mark pending rows cancelled; returns how many were still pending."""
+        wanted = sorted(set(ids))
+        done = 0
+        for start in range(0, len(wanted), _BATCH):
+            result = await self._session.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id.in_(wanted[start : start + _BATCH]),
+                    OutboxEntry.state == OutboxState.PENDING,
+                )
+                .values(state=OutboxState.CANCELLED)
+                .returning(OutboxEntry.id)
+            )
+            done += len(result.all())
+        return done
+
+    async def insert(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert outbox rows, skipping those whose dedupe key exists; returns how many were new.
+
+        Rows go in dedupe-key order, so concurrent planners take the key locks in one order
+        and wait for each other instead of deadlocking.
+        """
+        ordered = sorted({row["dedupe_key"]: row for row in rows}.items())
+        values = [row for _, row in ordered]
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        # One statement with a parameter list: compiled once (cached), sent in batches of
+        # rows by SQLAlchemy's insertmanyvalues; RETURNING yields only the rows inserted.
+        statement = (
+            insert(OutboxEntry)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxEntry.id)
+        )
+        connection = await self._session.connection()
+        created = 0
+        for start in range(0, len(values), _BATCH):
+            result = await connection.execute(statement, values[start : start + _BATCH])
+            created += len(result.all())
+        return created
+
+
+def _numbers(keys: Collection[str]) -> list[int]:
+    """Chapter or cluster numbers from topic keys; a key that is not a number matches nothing."""
+    return [int(key) for key in keys if key.strip().isdigit()]
