@@ -1,0 +1,79 @@
+"""The reminder service: the planner on a tick, the outbox dispatcher in a loop, one lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from eudesk.handlers.notifications import render_notification
+from eudesk.schedules.calendar import Window, WorkingCalendar
+from eudesk.schedules.delivery import Sender
+from eudesk.schedules.outbox import OutboxDispatcher
+from eudesk.schedules.planner import Planner
+from eudesk.schedules.scheduler import Ticker
+from eudesk.storage.db import Database
+from eudesk.storage.models import Subscription, utcnow
+
+logger = logging.getLogger(__name__)
+
+PLAN_EVERY_SECONDS = 15
+
+
+def calendar_place(
+    calendar: WorkingCalendar,
+) -> Callable[[datetime, Subscription, datetime, datetime], datetime | None]:
+    """The planner's placement through working days and each subscription's allowed hours."""
+
+    def place(fire: datetime, sub: Subscription, now: datetime, item: datetime) -> datetime | None:
+        try:
+            window = Window(sub.quiet_start, sub.quiet_end)
+        except ValueError:  # a nonsense window in the row: the default hours rather than none
+            window = Window()
+        return calendar.place(fire, window, now=now, not_after=item)
+
+    return place
+
+
+class ReminderService:
+    """Plans every PLAN_EVERY_SECONDS (and at once on wake()); sends until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        *,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.planner = Planner(db, place=calendar_place(WorkingCalendar(zone)), clock=clock)
+        self.dispatcher = OutboxDispatcher(
+            db, senders, partial(render_notification, zone=zone),
+            worker=f"{socket.gethostname()}:{id(self):x}", clock=clock,
+        )  # fmt: skip
+        self._ticker = Ticker(zone)
+        self._stop = asyncio.Event()
+        self._sending: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        # Plan before sending: after downtime the planner first collapses missed reminders to
+        # the latest one per item, and a dispatcher started earlier could send the stale ones.
+        await self.planner.plan_once()
+        self._ticker.every("planner", PLAN_EVERY_SECONDS, self.planner.plan_once)
+        self._ticker.start()
+        self._sending = asyncio.create_task(self.dispatcher.run_forever(self._stop))
+
+    def wake(self) -> None:
+        """Plan now: data changed (an import, a moved deadline)."""
+        self._ticker.wake("planner")
+
+    async def stop(self) -> None:
+        """Stop planning, let the messages in flight finish, then return."""
+        self._ticker.stop()
+        self._stop.set()
+        if self._sending is not None:
+            await self._sending
