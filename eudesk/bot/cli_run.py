@@ -110,7 +110,9 @@ def run_command(
         console.print(f"eudesk: running, HTTP on port {port}; stop with Ctrl-C or SIGTERM")
 
     try:
-        with_database(lambda database: run_service(config, database, on_ready=ready))
+        with_database(
+            lambda database: run_service(config, database, on_ready=ready, reminders=True)
+        )
     except StartupError as exc:
         console.print(f"eudesk: {exc}", markup=False)
         raise typer.Exit(1) from None

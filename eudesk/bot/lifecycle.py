@@ -16,6 +16,8 @@ from eudesk.bot.metrics import Metrics
 from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.dispatch import Dispatcher
+from eudesk.handlers.messages import Reply
+from eudesk.schedules.reminders import ReminderService
 from eudesk.storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -33,13 +35,15 @@ class StartupError(Exception):
 
 
 class Transport(Protocol):
-    """A chat transport as the service sees it: started once, stopped once."""
+    """A chat transport as the service sees it: started once, stopped once, able to send."""
 
     platform: str
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def send(self, chat_id: str, reply: Reply) -> str: ...
 
 
 @dataclass
@@ -95,6 +99,7 @@ async def run_service(
     stop_event: asyncio.Event | None = None,
     transports: TransportFactory = build_transports,
     on_ready: Callable[[int], None] | None = None,
+    reminders: bool = False,
 ) -> None:
     """Start the database check, the transports and the HTTP server; run until SIGTERM, SIGINT
     or `stop_event`; stop in reverse. `on_ready` gets the HTTP port once everything is up.
@@ -124,6 +129,13 @@ async def run_service(
                 await start(transport.platform, transport.start(), chat.start_errors, settings)
                 up[transport.platform] = True
                 stack.push_async_callback(stop_transport, transport, up)
+            if reminders:
+                # After the transports (it sends through them), before the HTTP server; stopped
+                # before the transports, so the messages in flight go out first.
+                senders = {transport.platform: transport for transport in chat.in_order}
+                service = ReminderService(database, senders, zone=settings.zone)
+                await service.start()
+                stack.push_async_callback(stop_component, "reminders", service.stop)
             where = f"{settings.http_host}:{settings.http_port}"
             await start("http server", http.start(), (OSError,), settings, where=where)
             stack.push_async_callback(stop_component, "http server", http.stop)

@@ -10,11 +10,13 @@ import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 
 from eudesk.bot.app import build_dispatcher
 from eudesk.bot.lifecycle import (
@@ -26,12 +28,18 @@ from eudesk.bot.lifecycle import (
 )
 from eudesk.bot.settings import Settings
 from eudesk.handlers.dispatch import Dispatcher
+from eudesk.handlers.messages import Reply
 from eudesk.storage.db import Database
+from eudesk.storage.migrate import upgrade
+from eudesk.storage.models import Locale, OutboxEntry, Platform, SubscriptionTopic
+from eudesk.storage.repositories import Repositories
+from eudesk.storage.seed import seed_demo, seed_reference
 from tests.bot.fake_slack import TOKEN as SLACK_TOKEN
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.fake_telegram import FakeBotApi, message_update
 from tests.bot.slack_signing import SIGNING_SECRET, signed_headers, slash_command
 from tests.cli import run_cli
+from tests.databases import discard_database, new_database_url
 
 TOKEN = "123456:SECRET-TOKEN-lifecycle"
 NO_PLATFORMS: dict[str, Any] = {
@@ -55,6 +63,7 @@ class FakeTransport:
         self.log = log
         self.fail = fail
         self.webhooks: list[bytes] = []
+        self.sent: list[tuple[str, str]] = []
 
     async def start(self) -> None:
         self.log.append(f"start {self.platform}")
@@ -63,6 +72,10 @@ class FakeTransport:
 
     async def stop(self) -> None:
         self.log.append(f"stop {self.platform}")
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent.append((chat_id, reply.plain()))
+        return str(len(self.sent))
 
     async def handle_webhook(self, body: bytes, secret_header: str | None) -> int:
         self.webhooks.append(body)
@@ -365,3 +378,45 @@ async def test_both_platforms_in_one_process(
         assert secret not in caplog.text
     # PTB's DEBUG line for setWebhook quotes secret_token; at INFO (the default) it is absent.
     assert not [r for r in caplog.records if r.levelno >= logging.INFO and "s3cret" in r.message]
+
+
+async def test_with_reminders_on_the_service_plans_and_stops_in_order(
+    tmp_path: Path, backend: str
+) -> None:
+    """The planner runs once before the HTTP server is up; everything stops in reverse."""
+    url = await new_database_url(backend, tmp_path)
+    database = Database.from_url(url)
+    try:
+        await upgrade(database)
+        async with database.transaction() as session:
+            await seed_reference(session)
+        await seed_demo(database, today=datetime.now(UTC).date())
+        async with database.transaction() as session:
+            await Repositories(session).subscriptions.subscribe(
+                platform=Platform.TELEGRAM, chat_id="4242", topic=SubscriptionTopic.CALLS,
+                locale=Locale.EN,
+            )  # fmt: skip
+        log: list[str] = []
+        telegram = FakeTransport("telegram", log)
+        running = Running(log)
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            run_service(
+                service_settings(),
+                database,
+                stop_event=stop,
+                transports=fakes(telegram),
+                on_ready=running.on_ready,
+                reminders=True,
+            )
+        )
+        await running.until_ready(task)
+        async with database.transaction() as session:
+            planned = await session.scalar(select(func.count()).select_from(OutboxEntry))
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        assert planned  # the calls ahead were planned for chat 4242 before start-up finished
+        assert log == ["start telegram", "http server up", "stop telegram"]
+    finally:
+        await database.dispose()
+        await discard_database(backend, url)
