@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from eudesk.bot import cli_data, cli_db, cli_run, cli_users
+from eudesk.bot import cli_data, cli_db, cli_reminders, cli_run, cli_users
 from eudesk.bot.settings import SettingsError
 from eudesk.storage.errors import DatabaseUnavailable, StorageError
 
@@ -22,6 +22,9 @@ app = typer.Typer(
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_users.app, name="users")
 app.add_typer(cli_data.seed_app, name="seed")
+app.add_typer(cli_reminders.outbox_app, name="outbox")
+app.add_typer(cli_reminders.subscriptions_app, name="subscriptions")
+app.add_typer(cli_reminders.reminders_app, name="reminders")
 app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
 app.command("run")(cli_run.run_command)

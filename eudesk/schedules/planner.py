@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from eudesk.schedules.calendar import Window, WorkingCalendar
 from eudesk.storage.db import Database
 from eudesk.storage.models import OutboxState, Subscription, SubscriptionTopic
 from eudesk.storage.repositories.planning import (
@@ -32,6 +33,21 @@ MAX_LEAD_MINUTES = 90 * 24 * 60
 # last working slot before a long holiday weekend), so its row must exist before then.
 MARGIN = timedelta(days=7)
 CHUNK = 500
+
+
+def calendar_place(
+    calendar: WorkingCalendar,
+) -> Place:
+    """The planner's placement through working days and each subscription's allowed hours."""
+
+    def place(fire: datetime, sub: Subscription, now: datetime, item: datetime) -> datetime | None:
+        try:
+            window = Window(sub.quiet_start, sub.quiet_end)
+        except ValueError:  # a nonsense window in the row: the default hours rather than none
+            window = Window()
+        return calendar.place(fire, window, now=now, not_after=item)
+
+    return place
 
 
 def no_calendar(fire: datetime, sub: Subscription, now: datetime, item: datetime) -> datetime:

@@ -11,32 +11,17 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from eudesk.handlers.notifications import render_notification
-from eudesk.schedules.calendar import Window, WorkingCalendar
+from eudesk.schedules.calendar import WorkingCalendar
 from eudesk.schedules.delivery import Sender
 from eudesk.schedules.outbox import OutboxDispatcher
-from eudesk.schedules.planner import Planner
+from eudesk.schedules.planner import Planner, calendar_place
 from eudesk.schedules.scheduler import Ticker
 from eudesk.storage.db import Database
-from eudesk.storage.models import Subscription, utcnow
+from eudesk.storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
 PLAN_EVERY_SECONDS = 15
-
-
-def calendar_place(
-    calendar: WorkingCalendar,
-) -> Callable[[datetime, Subscription, datetime, datetime], datetime | None]:
-    """The planner's placement through working days and each subscription's allowed hours."""
-
-    def place(fire: datetime, sub: Subscription, now: datetime, item: datetime) -> datetime | None:
-        try:
-            window = Window(sub.quiet_start, sub.quiet_end)
-        except ValueError:  # a nonsense window in the row: the default hours rather than none
-            window = Window()
-        return calendar.place(fire, window, now=now, not_after=item)
-
-    return place
 
 
 class ReminderService:

@@ -1,0 +1,351 @@
+"""`eudesk outbox|subscriptions|reminders ...`: the operator's view of reminders and their queue."""
+
+from __future__ import annotations
+
+import enum
+import getpass
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from eudesk.bot.runtime import settings, with_database
+from eudesk.handlers.notifications import render_notification
+from eudesk.handlers.subscriptions import NUMBERED, leads
+from eudesk.schedules import planner as planner_module
+from eudesk.schedules.calendar import WorkingCalendar
+from eudesk.schedules.planner import MARGIN, MAX_LEAD_MINUTES, Planner, calendar_place
+from eudesk.storage.db import Database
+from eudesk.storage.errors import RecordNotFound
+from eudesk.storage.models import (
+    Contact,
+    DigestFrequency,
+    Locale,
+    OutboxEntry,
+    OutboxState,
+    Platform,
+    Subscription,
+    SubscriptionTopic,
+    User,
+    utcnow,
+)
+from eudesk.storage.repositories import Repositories
+from eudesk.storage.repositories.outbox import OutboxRepository, OutboxStatus
+
+outbox_app = typer.Typer(
+    help="The outbox: what waits to be sent, and dead rows.", no_args_is_help=True
+)
+subscriptions_app = typer.Typer(help="Who receives which reminders.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Reminders: preview what is coming.", no_args_is_help=True)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+T = SubscriptionTopic
+_LEAD = re.compile(r"^(\d{1,6})([mhdw]?)$")
+_UNIT_MINUTES = {"": 1, "m": 1, "h": 60, "d": 1440, "w": 7 * 1440}
+
+
+class ChatPlatform(enum.StrEnum):
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _fail(message: str) -> NoReturn:
+    """Bad input: one line on stderr and exit 1; an open transaction rolls back."""
+    errors.print(f"eudesk: {message}", markup=False)
+    raise typer.Exit(1)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "-" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+# --- outbox -----------------------------------------------------------------------------------
+
+
+@outbox_app.command("status")
+def status_command() -> None:
+    """Counts by state, the oldest pending row, and dead rows with their last error."""
+
+    async def work(database: Database) -> OutboxStatus:
+        async with database.transaction() as session:
+            return await OutboxRepository(session).status()
+
+    zone = settings().zone
+    report = with_database(work)
+    console.print(", ".join(f"{n} {state.value}" for state, n in report.counts.items()))
+    console.print(f"oldest pending: {_local(report.oldest_pending, zone)} ({zone.key})")
+    if not report.dead:
+        console.print("no dead rows")
+        return
+    table = Table("id", "chat", "kind", "attempts", "due", "last error", title="dead rows")
+    for row in report.dead:
+        table.add_row(
+            str(row.id), f"{row.platform}:{row.chat_id}", row.kind, str(row.attempts),
+            _local(row.due_at, zone), row.last_error or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@outbox_app.command("retry")
+def retry_command(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="outbox row ids", show_default=False)
+    ] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="every dead row")] = False,
+) -> None:
+    """Send dead rows again (due now, attempts reset): the given ids, or --all-dead."""
+    wanted = sorted(set(ids or []))
+    if bool(wanted) == all_dead:
+        _fail("give outbox row ids or --all-dead (not both)")
+
+    async def work(database: Database) -> int:
+        async with database.transaction() as session:
+            if wanted:
+                found = dict(
+                    (await session.execute(
+                        select(OutboxEntry.id, OutboxEntry.state).where(OutboxEntry.id.in_(wanted))
+                    )).tuples().all()
+                )  # fmt: skip
+                for entry_id in wanted:
+                    if entry_id not in found:
+                        raise RecordNotFound("outbox row", entry_id)
+                    if found[entry_id] != OutboxState.DEAD:
+                        _fail(f"outbox row {entry_id} is {found[entry_id].value}, not dead")
+            target = "all-dead" if all_dead else ",".join(map(str, wanted))[:80]
+            revived = await OutboxRepository(session).retry(wanted, all_dead=all_dead, now=utcnow())
+            await Repositories(session).audit.record(
+                actor=_actor(), platform="cli", action="outbox.retry", allowed=True,
+                target_type="outbox", target_ref=target,
+                detail=f"{revived} rows back to pending",
+            )  # fmt: skip
+            return revived
+
+    console.print(f"{with_database(work)} dead rows back to pending")
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def parse_lead_option(text: str) -> str:
+    """Lead times like 14d,3d,1d (m, h, d, w; a bare number is minutes) → stored minutes."""
+    minutes: set[int] = set()
+    for part in (p.strip().lower() for p in text.split(",")):
+        match = _LEAD.match(part)
+        value = int(match[1]) * _UNIT_MINUTES[match[2]] if match else 0
+        if not 0 < value <= MAX_LEAD_MINUTES:
+            _fail(f"bad lead time {part!r}: use e.g. 14d,3d,1d or 2h (at most 90d)")
+        minutes.add(value)
+    return ",".join(str(m) for m in sorted(minutes, reverse=True))
+
+
+async def _topic_key(session: AsyncSession, topic: T, key: str) -> tuple[str, DigestFrequency]:
+    """The key as the planner matches it; unknown codes and numbers out of range refused."""
+    repos = Repositories(session)
+    if topic is T.DIGEST:
+        if key not in ("", "daily", "weekly"):
+            _fail(f"a digest is daily or weekly, not {key!r}")
+        frequency = DigestFrequency(key or "daily")
+        return frequency.value, frequency
+    if topic in (T.CALLS, T.GUIDELINES):
+        if key:
+            _fail(f"{topic.value} takes no key")
+        return "", DigestFrequency.NONE
+    if not key:
+        _fail(f"{topic.value} needs a key (a code or a number)")
+    if topic is T.BODY_DEADLINES:
+        body = await repos.bodies.by_code(key.upper())
+        if body is None:
+            raise RecordNotFound("body", key)
+        return body.code, DigestFrequency.NONE
+    if topic is T.PROJECT_DEADLINES:
+        project = await repos.projects.get_by_code(key)
+        if project is None:
+            raise RecordNotFound("project", key)
+        return project.code, DigestFrequency.NONE
+    if topic is T.PROGRAMME_DEADLINES:
+        code = await repos.subscriptions.programme_code(key)
+        if code is None:
+            raise RecordNotFound("programme", key)
+        return code, DigestFrequency.NONE
+    valid = NUMBERED[topic]
+    if not key.isdigit() or int(key) not in valid:
+        noun = topic.value.split("_")[0]
+        _fail(f"{noun} must be a number from {valid.start} to {valid.stop - 1}, not {key!r}")
+    return str(int(key)), DigestFrequency.NONE
+
+
+@subscriptions_app.command("add")
+def add_command(
+    topic: Annotated[str, typer.Argument(help=f"one of: {', '.join(t.value for t in T)}")],
+    key: Annotated[str, typer.Argument(help="code, number, or daily|weekly")] = "",
+    contact: Annotated[str | None, typer.Option(help="contact ref")] = None,
+    user: Annotated[str | None, typer.Option(help="user name")] = None,
+    platform: Annotated[ChatPlatform, typer.Option(help="where to send")] = ChatPlatform.TELEGRAM,
+    chat: Annotated[str | None, typer.Option(help="chat id (default: the recipient's)")] = None,
+    lead: Annotated[str | None, typer.Option(help="lead times, e.g. 14d,3d,1d or 2h")] = None,
+    lang: Annotated[Locale | None, typer.Option(help="language (default: the recipient's)")] = None,
+) -> None:
+    """Subscribe a contact (or a user) to a topic, e.g. `--contact REF chapter_meetings 23`."""
+    if (contact is None) == (user is None):
+        _fail("give exactly one of --contact REF or --user NAME")
+    try:
+        chosen = T(topic.strip().lower())
+    except ValueError:
+        _fail(f"unknown topic {topic!r}: use one of {', '.join(t.value for t in T)}")
+    lead_minutes = parse_lead_option(lead) if lead is not None else None
+    where = Platform(platform.value)
+
+    async def work(database: Database) -> str:
+        async with database.transaction() as session:
+            repos = Repositories(session)
+            user_id: int | None = None
+            contact_id: int | None
+            if contact is not None:
+                found = await session.scalar(select(Contact).where(Contact.ref == contact))
+                if found is None:
+                    raise RecordNotFound("contact", contact)
+                own = found.telegram_chat_id if where is Platform.TELEGRAM else found.slack_channel
+                contact_id, locale, who = found.id, found.locale, f"contact {found.ref}"
+            else:
+                person = await repos.users.get(user or "")
+                user_id, contact_id, locale = person.id, person.contact_id, person.locale
+                # A Telegram private chat's id is the user's id; a Slack user id is no channel.
+                ids = [i.external_id for i in person.identities if i.platform is where]
+                own = ids[0] if ids and where is Platform.TELEGRAM else None
+                who = f"user {person.name}"
+            chat_id = (chat or own or "").strip()
+            if not chat_id:
+                _fail(f"{who} has no {where.value} chat; give --chat CHAT_ID")
+            topic_key, digest = await _topic_key(session, chosen, key.strip())
+            subscription, new = await repos.subscriptions.subscribe(
+                platform=where, chat_id=chat_id, topic=chosen, topic_key=topic_key,
+                locale=lang or locale, user_id=user_id, contact_id=contact_id, digest=digest,
+            )  # fmt: skip
+            if lead_minutes is not None:
+                subscription.lead_minutes = lead_minutes
+                await session.flush()
+            await repos.audit.record(
+                actor=_actor(), platform="cli", action="subscription.add", allowed=True,
+                target_type="subscription", target_ref=str(subscription.id),
+                detail=f"{who} {where.value}:{chat_id} {chosen.value} {topic_key}".strip(),
+            )  # fmt: skip
+            state = "subscribed" if new else "already subscribed"
+            return (
+                f"{state} #{subscription.id}: {who} on {where.value}:{chat_id}, "
+                f"{chosen.value} {topic_key}".rstrip()
+                + f", leads {leads(subscription)}"
+            )
+
+    console.print(with_database(work), markup=False)
+
+
+@subscriptions_app.command("list")
+def list_command(
+    chat: Annotated[str | None, typer.Option(help="only this chat id")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="stopped ones too")] = False,
+) -> None:
+    """List subscriptions: id, chat, topic, key, lead times, language, recipient."""
+
+    async def work(database: Database) -> Sequence[tuple[str, ...]]:
+        query = (
+            select(Subscription, Contact.ref, User.name)
+            .outerjoin(Contact, Contact.id == Subscription.contact_id)
+            .outerjoin(User, User.id == Subscription.user_id)
+            .order_by(Subscription.id)
+        )
+        if chat is not None:
+            query = query.where(Subscription.chat_id == chat)
+        if not show_all:
+            query = query.where(Subscription.active.is_(True))
+        async with database.transaction() as session:
+            return [_listed(s, ref or name) for s, ref, name in await session.execute(query)]
+
+    table = Table("id", "chat", "topic", "key", "leads", "lang", "recipient", "active")
+    for row in with_database(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+def _listed(s: Subscription, recipient: str | None) -> tuple[str, ...]:
+    chat, active = f"{s.platform.value}:{s.chat_id}", "yes" if s.active else "no"
+    return (str(s.id), chat, s.topic.value, s.topic_key, leads(s), s.locale.value,
+            recipient or "", active)  # fmt: skip
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+@reminders_app.command("preview")
+def preview_command(
+    days: Annotated[int, typer.Option(min=1, max=90, help="how many days ahead")] = 7,
+) -> None:
+    """What would be sent in the next N days, one line each; writes nothing."""
+    zone = settings().zone
+    # The planner logs what it "planned"; here that is rolled back, so its count would mislead.
+    logging.getLogger(planner_module.__name__).setLevel(logging.WARNING)
+
+    async def work(database: Database) -> list[str]:
+        await database.ping()  # an unreachable database: one line, not a traceback
+        assert isinstance(database.bind, AsyncEngine)
+        now = utcnow()
+        until = now + timedelta(days=days)
+        # Past the planner's own reach (largest lead + MARGIN) its later ticks would plan more:
+        # read far enough that rows due within the window exist now.
+        horizon = None if timedelta(days=days) <= MARGIN else MAX_LEAD_MINUTES + days * 1440
+        async with database.bind.connect() as connection:
+            outer = await connection.begin()
+            try:
+                scratch = Database(connection)  # its commits are savepoints inside `outer`
+                planner = Planner(
+                    scratch, place=calendar_place(WorkingCalendar(zone)), clock=lambda: now,
+                    horizon_minutes=horizon,
+                )  # fmt: skip
+                await planner.plan_once()
+                async with scratch.transaction() as session:
+                    rows = await session.scalars(
+                        select(OutboxEntry)
+                        .where(OutboxEntry.state == OutboxState.PENDING, OutboxEntry.due_at < until)
+                        .order_by(OutboxEntry.due_at, OutboxEntry.id)
+                    )
+                    return [_preview_line(entry, zone) for entry in rows]
+            finally:
+                await outer.rollback()
+
+    errors.print(f"planning the next {days} days (a dry run: nothing is written)…")
+    lines = with_database(work)
+    for line in lines:
+        console.print(line, markup=False)
+    console.print(f"{len(lines)} notifications in the next {days} days")
+
+
+def _preview_line(entry: OutboxEntry, zone: ZoneInfo) -> str:
+    reply = render_notification(_Rendered(entry.kind, entry.locale.value, entry.payload), zone)
+    title = reply.title or (reply.lines[0] if reply.lines else entry.kind)
+    what = reply.lines[0] if reply.title and reply.lines else ""
+    subscription = f"#{entry.subscription_id}" if entry.subscription_id else "-"
+    text = f"{title} · {what}" if what else title
+    chat = f"{entry.platform.value}:{entry.chat_id}"
+    return f"{_local(entry.due_at, zone)}  {chat}  {subscription}  {text}"
+
+
+@dataclass(slots=True)
+class _Rendered:
+    """What render_notification reads of an outbox row."""
+
+    kind: str
+    locale: str
+    payload: str
