@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -14,26 +13,13 @@ from eudesk.handlers.router import MEMBERS, PASSPORT_OFFICERS, Router
 from eudesk.storage.models import AuditEntry, PassportStatusEvent, Role, VisaStatusEvent
 from eudesk.storage.models import DocumentStatus as S
 from eudesk.storage.text import fold
+from eudesk.storage.transfer.passports import TRANSITIONS, normalise_reference
 
 # One answer for "no such reference" and "not yours to see", so the bot cannot be used to probe.
 UNAVAILABLE = "passport.unavailable"
 LOOKUPS = ("passport.lookup", "visa.lookup", "passport.set_status")  # one shared budget
 MAX_NOTE = 300  # PassportStatusEvent.note
-_REF = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,39}")
 MASK = "•••••"
-
-# Where a status may go next: forward along requested → submitted → issued → delivered (steps
-# may be skipped when entered late); returned/expired only once a document exists; expired can
-# still be revoked; nothing follows revoked, and nothing ever goes back to an earlier step.
-TRANSITIONS: dict[S, frozenset[S]] = {
-    S.REQUESTED: frozenset({S.SUBMITTED, S.ISSUED, S.DELIVERED, S.REVOKED}),
-    S.SUBMITTED: frozenset({S.ISSUED, S.DELIVERED, S.REVOKED}),
-    S.ISSUED: frozenset({S.DELIVERED, S.RETURNED, S.EXPIRED, S.REVOKED}),
-    S.DELIVERED: frozenset({S.RETURNED, S.EXPIRED, S.REVOKED}),
-    S.RETURNED: frozenset({S.EXPIRED, S.REVOKED}),
-    S.EXPIRED: frozenset({S.REVOKED}),
-    S.REVOKED: frozenset(),
-}
 
 _STATUS_TEXT = {
     S.REQUESTED: ("zatražen", "igényelve", "requested"),
@@ -321,10 +307,7 @@ def audit_ref(typed: str, ref: str | None) -> str | None:
 
 def normalise_ref(args: list[str]) -> str | None:
     """'demo-pas-00001' or 'ДЕМО-ПАС-00001' as stored ('DEMO-PAS-00001'); None if it cannot be."""
-    if len(args) != 1:
-        return None
-    ref = fold(args[0]).upper()
-    return ref if _REF.fullmatch(ref) else None
+    return normalise_reference(args[0]) if len(args) == 1 else None
 
 
 def mask(number: str | None) -> str:

@@ -1,9 +1,4 @@
-"""Passport rules the import shares with /passport: how a reference is written, where a status goes.
-
-`normalise_reference` and `TRANSITIONS` are the storage-side home of what
-eudesk/handlers/passports.py (`normalise_ref`, `TRANSITIONS`) does: keep the two in step, or
-let the handler import them from here (storage may not import handlers).
-"""
+"""Passport rules shared by the import and /passport: how a reference is written, status moves."""
 
 from __future__ import annotations
 
