@@ -13,9 +13,7 @@ from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.storage.db import Database
-from eudesk.storage.migrate import upgrade
-from eudesk.storage.seed import seed_demo, seed_reference
-from tests.databases import backends, discard_database, new_database_url
+from tests.databases import backends, discard_database, new_database_url, throwaway_database
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -34,14 +32,8 @@ async def migrated_database(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:
     """A database per backend for the whole run, migrated once with the real migrations."""
-    url = await new_database_url(backend, tmp_path_factory.mktemp("db"))
-    database = Database.from_url(url)
-    try:
-        await upgrade(database)
+    async with throwaway_database(backend, tmp_path_factory.mktemp("db")) as database:
         yield database
-    finally:
-        await database.dispose()
-        await discard_database(backend, url)
 
 
 @pytest.fixture
@@ -67,17 +59,10 @@ async def seeded_database(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:
     """Reference and demo data (scale 1, relative to TODAY), once per backend."""
-    url = await new_database_url(backend, tmp_path_factory.mktemp("seeded"))
-    database = Database.from_url(url)
-    try:
-        await upgrade(database)
-        async with database.transaction() as session:
-            await seed_reference(session)
-        await seed_demo(database, scale=1, today=TODAY)
-        yield database
-    finally:
-        await database.dispose()
-        await discard_database(backend, url)
+    async with throwaway_database(
+        backend, tmp_path_factory.mktemp("seeded"), demo_today=TODAY
+    ) as db:
+        yield db
 
 
 @pytest.fixture

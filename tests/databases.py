@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 
 import asyncpg  # the test helpers create and drop databases, which needs no ORM
 from sqlalchemy.engine import make_url
+
+from eudesk.storage.db import Database
+from eudesk.storage.migrate import upgrade
+from eudesk.storage.seed import seed_demo, seed_reference
 
 PG_ENV = "EUDESK_TEST_DATABASE_URL"
 
@@ -64,3 +71,23 @@ async def discard_database(backend: str, url: str) -> None:
         base = postgres_base_url()
         assert base is not None
         await drop_postgres_database(base, url)
+
+
+@asynccontextmanager
+async def throwaway_database(
+    backend: str, tmp_path: Path, *, demo_today: date | None = None
+) -> AsyncIterator[Database]:
+    """A migrated database of its own (with reference and demo data when demo_today is given),
+    disposed and dropped afterwards."""
+    url = await new_database_url(backend, tmp_path)
+    database = Database.from_url(url)
+    try:
+        await upgrade(database)
+        if demo_today is not None:
+            async with database.transaction() as session:
+                await seed_reference(session)
+            await seed_demo(database, today=demo_today)
+        yield database
+    finally:
+        await database.dispose()
+        await discard_database(backend, url)

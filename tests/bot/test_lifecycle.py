@@ -30,16 +30,14 @@ from eudesk.bot.settings import Settings
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Reply
 from eudesk.storage.db import Database
-from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import Locale, OutboxEntry, Platform, SubscriptionTopic
 from eudesk.storage.repositories import Repositories
-from eudesk.storage.seed import seed_demo, seed_reference
 from tests.bot.fake_slack import TOKEN as SLACK_TOKEN
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.fake_telegram import FakeBotApi, message_update
 from tests.bot.slack_signing import SIGNING_SECRET, signed_headers, slash_command
 from tests.cli import run_cli
-from tests.databases import discard_database, new_database_url
+from tests.databases import throwaway_database
 
 TOKEN = "123456:SECRET-TOKEN-lifecycle"
 NO_PLATFORMS: dict[str, Any] = {
@@ -384,13 +382,8 @@ async def test_with_reminders_on_the_service_plans_and_stops_in_order(
     tmp_path: Path, backend: str
 ) -> None:
     """The planner runs once before the HTTP server is up; everything stops in reverse."""
-    url = await new_database_url(backend, tmp_path)
-    database = Database.from_url(url)
-    try:
-        await upgrade(database)
-        async with database.transaction() as session:
-            await seed_reference(session)
-        await seed_demo(database, today=datetime.now(UTC).date())
+    today = datetime.now(UTC).date()
+    async with throwaway_database(backend, tmp_path, demo_today=today) as database:
         async with database.transaction() as session:
             await Repositories(session).subscriptions.subscribe(
                 platform=Platform.TELEGRAM, chat_id="4242", topic=SubscriptionTopic.CALLS,
@@ -417,6 +410,3 @@ async def test_with_reminders_on_the_service_plans_and_stops_in_order(
         await asyncio.wait_for(task, 30)
         assert planned  # the calls ahead were planned for chat 4242 before start-up finished
         assert log == ["start telegram", "http server up", "stop telegram"]
-    finally:
-        await database.dispose()
-        await discard_database(backend, url)

@@ -17,10 +17,9 @@ from eudesk.schedules.delivery import RateLimited, TransportError
 from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.schedules.ratelimit import RateLimiter, RateLimits
 from eudesk.storage.db import Database
-from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import Body, BodyKind, Contact, OutboxEntry, OutboxState, Platform
 from eudesk.storage.repositories.outbox import OutboxRepository
-from tests.databases import discard_database, new_database_url
+from tests.databases import throwaway_database
 from tests.schedules.senders import RecordingSender, unavailable
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -45,14 +44,8 @@ async def outbox_database(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:
     """A throwaway database of our own: the dispatchers here claim every due row they see."""
-    url = await new_database_url(backend, tmp_path_factory.mktemp("outbox"))
-    database = Database.from_url(url)
-    try:
-        await upgrade(database)
+    async with throwaway_database(backend, tmp_path_factory.mktemp("outbox")) as database:
         yield database
-    finally:
-        await database.dispose()
-        await discard_database(backend, url)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from eudesk.schedules.reminders import ReminderService
 from eudesk.storage.db import Database
-from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import (
     Locale,
     OutboxEntry,
@@ -22,8 +21,7 @@ from eudesk.storage.models import (
     SubscriptionTopic,
 )
 from eudesk.storage.repositories import Repositories
-from eudesk.storage.seed import seed_demo, seed_reference
-from tests.databases import discard_database, new_database_url
+from tests.databases import throwaway_database
 from tests.schedules.senders import RecordingSender
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # Friday 09:00 in Belgrade: inside office hours
@@ -32,17 +30,8 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # Friday 09:00 in Belgrade: insi
 @pytest.fixture
 async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
     """Demo data in a database of its own: the service commits and sends for real."""
-    url = await new_database_url(backend, tmp_path)
-    db = Database.from_url(url)
-    try:
-        await upgrade(db)
-        async with db.transaction() as session:
-            await seed_reference(session)
-        await seed_demo(db, today=date(2026, 11, 27))
+    async with throwaway_database(backend, tmp_path, demo_today=date(2026, 11, 27)) as db:
         yield db
-    finally:
-        await db.dispose()
-        await discard_database(backend, url)
 
 
 async def test_a_subscription_to_calls_is_reminded_in_its_language(database: Database) -> None:
