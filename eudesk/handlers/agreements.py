@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import UsageError
-from eudesk.handlers.i18n import to_cyrillic
+from eudesk.handlers.i18n import texts, to_cyrillic
 from eudesk.handlers.messages import Reply
 from eudesk.handlers.router import STAFF, Router
 from eudesk.storage.models import Agreement, AgreementStatus, Locale
@@ -34,38 +34,34 @@ COUNTRIES = {
 }
 
 
-def _msg(sr: str, hu: str, en: str) -> dict[str, str]:
-    return {"sr-Latn": sr, "hu": hu, "en": en}
-
-
 router = Router(
     {
-        "cmd.agreements": _msg("sporazumi o međuregionalnoj saradnji",
+        "cmd.agreements": texts("sporazumi o međuregionalnoj saradnji",
                                "régióközi együttműködési megállapodások",
                                "interregional cooperation agreements"),
-        "agreements.title": _msg("Sporazumi o međuregionalnoj saradnji: {count}",
+        "agreements.title": texts("Sporazumi o međuregionalnoj saradnji: {count}",
                                  "Régióközi együttműködési megállapodások: {count}",
                                  "Interregional cooperation agreements: {count}"),
-        "agreements.none": _msg(
+        "agreements.none": texts(
             "Nijedan sporazum ne odgovara upitu „{query}”. Pošaljite /agreements za sve.",
             "Egy megállapodás sem felel meg ennek: „{query}”. Az összes: /agreements",
             "No agreements match “{query}”. Send /agreements for all of them.",
         ),
-        "agreements.none_at_all": _msg("Još nema unetih sporazuma.", "Még nincs megállapodás.",
+        "agreements.none_at_all": texts("Još nema unetih sporazuma.", "Még nincs megállapodás.",
                                        "There are no agreements yet."),
-        "agreements.too_long": _msg(
+        "agreements.too_long": texts(
             "Upit je predugačak (najviše {chars} znakova); navedite region ili državu.",
             "A kérés túl hosszú (legfeljebb {chars} karakter); adjon meg régiót vagy országot.",
             "That is too long (at most {chars} characters); give a region or a country.",
         ),
-        "agreements.signed_on": _msg("datum potpisivanja {date}", "aláírás: {date}",
+        "agreements.signed_on": texts("datum potpisivanja {date}", "aláírás: {date}",
                                      "signed on {date}"),
-        "agreements.areas": _msg("oblasti: {areas}", "területek: {areas}", "areas: {areas}"),
-        "agreements.status.in_preparation": _msg("u pripremi", "előkészítés alatt",
+        "agreements.areas": texts("oblasti: {areas}", "területek: {areas}", "areas: {areas}"),
+        "agreements.status.in_preparation": texts("u pripremi", "előkészítés alatt",
                                                  "in preparation"),
-        "agreements.status.signed": _msg("potpisan", "aláírt", "signed"),
-        "agreements.status.active": _msg("na snazi", "hatályos", "in force"),
-        "agreements.status.expired": _msg("istekao", "lejárt", "expired"),
+        "agreements.status.signed": texts("potpisan", "aláírt", "signed"),
+        "agreements.status.active": texts("na snazi", "hatályos", "in force"),
+        "agreements.status.expired": texts("istekao", "lejárt", "expired"),
     }
 )  # fmt: skip
 

@@ -23,6 +23,11 @@ _catalog: dict[str, dict[str, str]] = {}
 _KEEP = re.compile(r"\{[^}]*\}|/[a-z_@]+|https?://\S+|`[^`]*`")
 
 
+def texts(sr_latn: str, hu: str, en: str) -> dict[str, str]:
+    """One message in its three written languages (Cyrillic is made from the Latin)."""
+    return {Locale.SR_LATN: sr_latn, Locale.HU: hu, Locale.EN: en}
+
+
 def register(messages: Messages) -> None:
     """Add a feature's messages; every key needs sr-Latn, hu and en."""
     for key, texts in messages.items():

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import RateLimited, UsageError
+from eudesk.handlers.i18n import texts
 from eudesk.handlers.messages import Reply
 from eudesk.handlers.router import MEMBERS, PASSPORT_OFFICERS, Router
 from eudesk.storage.models import AuditEntry, PassportStatusEvent, Role, VisaStatusEvent
@@ -47,86 +48,82 @@ STATUS_WORDS: dict[str, S] = {
 }
 
 
-def _texts(sr: str, hu: str, en: str) -> dict[str, str]:
-    return {"sr-Latn": sr, "hu": hu, "en": en}
-
-
 router = Router(
     {
-        "cmd.passport": _texts(
+        "cmd.passport": texts(
             "pasoš: status i istorija",
             "útlevél: állapot és előzmények",
             "a passport: status and history",
         ),
-        "cmd.visa": _texts(
+        "cmd.visa": texts(
             "viza: status i istorija", "vízum: állapot és előzmények", "a visa: status and history"
         ),
-        "cmd.passport_set": _texts(
+        "cmd.passport_set": texts(
             "promena statusa pasoša", "útlevél állapotának módosítása", "change a passport's status"
         ),
-        UNAVAILABLE: _texts(
+        UNAVAILABLE: texts(
             "Nijedan zapis sa tom oznakom vam nije dostupan.",
             "Ezzel a jelöléssel nem érhető el Önnek nyilvántartás.",
             "No record with that reference is available to you.",
         ),
-        "passport.usage": _texts(
+        "passport.usage": texts(
             "Navedite oznaku: /passport OZNAKA, npr. /passport `DEMO-PAS-00001`.",
             "Adja meg a jelölést: /passport JELÖLÉS, pl. /passport DEMO-PAS-00001.",
             "Give a reference: /passport REF, e.g. /passport DEMO-PAS-00001.",
         ),
-        "visa.usage": _texts(
+        "visa.usage": texts(
             "Navedite oznaku: /visa OZNAKA, npr. /visa `DEMO-VIS-00001`.",
             "Adja meg a jelölést: /visa JELÖLÉS, pl. /visa DEMO-VIS-00001.",
             "Give a reference: /visa REF, e.g. /visa DEMO-VIS-00001.",
         ),
-        "passport.title": _texts("Pasoš {ref}", "Útlevél: {ref}", "Passport {ref}"),
-        "visa.title": _texts("Viza {ref}", "Vízum: {ref}", "Visa {ref}"),
-        "passport.kind.diplomatic": _texts("diplomatski", "diplomata", "diplomatic"),
-        "passport.kind.official": _texts("službeni", "szolgálati", "official"),
-        "passport.f.kind": _texts("Vrsta", "Típus", "Kind"),
-        "passport.f.holder": _texts("Imalac", "Birtokos", "Holder"),
-        "passport.f.body": _texts("Organ", "Szerv", "Body"),
-        "passport.f.number": _texts("Broj", "Szám", "Number"),
-        "passport.f.status": _texts("Status", "Állapot", "Status"),
-        "passport.f.issued": _texts("Datum izdavanja", "Kiállítás dátuma", "Issued on"),
-        "passport.f.valid_from": _texts("Važi od", "Érvényes ettől", "Valid from"),
-        "passport.f.valid_until": _texts("Važi do", "Érvényes eddig", "Valid until"),
-        "passport.f.country": _texts("Zemlja", "Ország", "Country"),
-        "passport.f.type": _texts("Vrsta vize", "Vízum típusa", "Visa type"),
-        "passport.anonymised": _texts(
+        "passport.title": texts("Pasoš {ref}", "Útlevél: {ref}", "Passport {ref}"),
+        "visa.title": texts("Viza {ref}", "Vízum: {ref}", "Visa {ref}"),
+        "passport.kind.diplomatic": texts("diplomatski", "diplomata", "diplomatic"),
+        "passport.kind.official": texts("službeni", "szolgálati", "official"),
+        "passport.f.kind": texts("Vrsta", "Típus", "Kind"),
+        "passport.f.holder": texts("Imalac", "Birtokos", "Holder"),
+        "passport.f.body": texts("Organ", "Szerv", "Body"),
+        "passport.f.number": texts("Broj", "Szám", "Number"),
+        "passport.f.status": texts("Status", "Állapot", "Status"),
+        "passport.f.issued": texts("Datum izdavanja", "Kiállítás dátuma", "Issued on"),
+        "passport.f.valid_from": texts("Važi od", "Érvényes ettől", "Valid from"),
+        "passport.f.valid_until": texts("Važi do", "Érvényes eddig", "Valid until"),
+        "passport.f.country": texts("Zemlja", "Ország", "Country"),
+        "passport.f.type": texts("Vrsta vize", "Vízum típusa", "Visa type"),
+        "passport.anonymised": texts(
             "Lični podaci ovog zapisa su anonimizovani {date}.",
             "A nyilvántartás személyes adatait {date} anonimizálták.",
             "The personal data of this record were anonymised on {date}.",
         ),
-        **{f"passport.status.{status.value}": _texts(*_STATUS_TEXT[status]) for status in S},
-        "passport_set.usage": _texts(
+        **{f"passport.status.{status.value}": texts(*_STATUS_TEXT[status]) for status in S},
+        "passport_set.usage": texts(
             "Upotreba: /passport_set OZNAKA STATUS [napomena], npr. /passport_set "
             "`DEMO-PAS-00001` izdat.",
             "Használat: /passport_set JELÖLÉS ÁLLAPOT [megjegyzés], pl. /passport_set "
             "DEMO-PAS-00001 kiállítva.",
             "Usage: /passport_set REF STATUS [note], e.g. /passport_set DEMO-PAS-00001 issued.",
         ),
-        "passport_set.bad_status": _texts(
+        "passport_set.bad_status": texts(
             "Nepoznat status „{word}”. Mogući: {allowed}.",
             "Ismeretlen állapot: „{word}”. Lehetséges: {allowed}.",
             "Unknown status “{word}”. Possible: {allowed}.",
         ),
-        "passport_set.note_too_long": _texts(
+        "passport_set.note_too_long": texts(
             "Napomena je predugačka (najviše {limit} znakova).",
             "A megjegyzés túl hosszú (legfeljebb {limit} karakter).",
             "The note is too long (at most {limit} characters).",
         ),
-        "passport_set.anonymised": _texts(
+        "passport_set.anonymised": texts(
             "Zapis je anonimizovan i više se ne menja.",
             "A nyilvántartás anonimizált, már nem módosítható.",
             "The record is anonymised and can no longer change.",
         ),
-        "passport_set.bad_transition": _texts(
+        "passport_set.bad_transition": texts(
             "Status ne može da pređe iz „{old}” u „{new}”.",
             "Az állapot nem változhat erről: „{old}”, erre: „{new}”.",
             "The status cannot go from “{old}” to “{new}”.",
         ),
-        "passport_set.done": _texts(
+        "passport_set.done": texts(
             "Pasoš {ref}: status „{old}” → „{new}”.",
             "{ref} útlevél állapota: „{old}” → „{new}”.",
             "Passport {ref}: status “{old}” → “{new}”.",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from eudesk.handlers.agreements import country_name
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import NotFound, UsageError
+from eudesk.handlers.i18n import texts
 from eudesk.handlers.messages import MAX_CALLBACK_BYTES, Button, Reply
 from eudesk.handlers.router import STAFF, Router
 from eudesk.storage.models import Project, ProjectPartner, ProjectStatus
@@ -47,27 +48,23 @@ MAX_FILTER_WORDS = 12
 MAX_CODE_CHARS = 40
 
 
-def _msg(sr: str, hu: str, en: str) -> dict[str, str]:
-    return {"sr-Latn": sr, "hu": hu, "en": en}
-
-
 router = Router(
     {
-        "cmd.projects": _msg("projekti po programu, statusu, opštini ili tekstu",
+        "cmd.projects": texts("projekti po programu, statusu, opštini ili tekstu",
                              "projektek program, állapot, település vagy szöveg szerint",
                              "projects by programme, status, municipality or text"),
-        "cmd.project": _msg("jedan projekat: partneri, budžet, rokovi",
+        "cmd.project": texts("jedan projekat: partneri, budžet, rokovi",
                             "egy projekt: partnerek, költségvetés, határidők",
                             "one project: partners, budget, deadlines"),
-        "projects.title": _msg("Projekti: {total} (strana {page} od {pages})",
+        "projects.title": texts("Projekti: {total} (strana {page} od {pages})",
                                "Projektek: {total} ({page}/{pages}. oldal)",
                                "Projects: {total} (page {page} of {pages})"),
-        "projects.filter": _msg("Upit: {what}", "Szűrés: {what}", "Filter: {what}"),
-        "projects.f_programme": _msg("program {names}", "program: {names}", "programme {names}"),
-        "projects.f_status": _msg("status {names}", "állapot: {names}", "status {names}"),
-        "projects.f_place": _msg("partner {names}", "partner: {names}", "partner {names}"),
-        "projects.f_text": _msg("tekst „{words}”", "szöveg: „{words}”", "text “{words}”"),
-        "projects.none": _msg(
+        "projects.filter": texts("Upit: {what}", "Szűrés: {what}", "Filter: {what}"),
+        "projects.f_programme": texts("program {names}", "program: {names}", "programme {names}"),
+        "projects.f_status": texts("status {names}", "állapot: {names}", "status {names}"),
+        "projects.f_place": texts("partner {names}", "partner: {names}", "partner {names}"),
+        "projects.f_text": texts("tekst „{words}”", "szöveg: „{words}”", "text “{words}”"),
+        "projects.none": texts(
             "Nijedan projekat ne odgovara upitu ({what}). Pokušajte šire: /projects `HUSRB`, "
             "/projects u toku, /projects Bačka Topola.",
             "Egy projekt sem felel meg a szűrésnek ({what}). Próbálja tágabban: /projects "
@@ -75,61 +72,61 @@ router = Router(
             "No projects match ({what}). Try something broader: /projects HUSRB, "
             "/projects ongoing, /projects Backa Topola.",
         ),
-        "projects.none_at_all": _msg("Još nema unetih projekata.", "Még nincs projekt.",
+        "projects.none_at_all": texts("Još nema unetih projekata.", "Még nincs projekt.",
                                      "There are no projects yet."),
-        "projects.next": _msg("Sledeća ›", "Következő ›", "Next ›"),
-        "projects.previous": _msg("‹ Prethodna", "‹ Előző", "‹ Previous"),
-        "projects.next_hint": _msg(
+        "projects.next": texts("Sledeća ›", "Következő ›", "Next ›"),
+        "projects.previous": texts("‹ Prethodna", "‹ Előző", "‹ Previous"),
+        "projects.next_hint": texts(
             "Za sledeću stranu pošaljite isti upit sa `p{page}` na kraju.",
             "A következő oldalhoz küldje el ugyanezt a kérést, a végén ezzel: p{page}.",
             "For the next page, send the same request with p{page} at the end.",
         ),
-        "projects.too_long": _msg(
+        "projects.too_long": texts(
             "Upit je predugačak (najviše {words} reči i {chars} znakova).",
             "A szűrés túl hosszú (legfeljebb {words} szó és {chars} karakter).",
             "That filter is too long (at most {words} words and {chars} characters).",
         ),
-        "projects.bad_page": _msg(
+        "projects.bad_page": texts(
             "Broj strane mora biti ceo broj od 1 naviše, npr. /projects `HUSRB p2`.",
             "Az oldalszám 1-től induló egész szám, pl. /projects HUSRB p2.",
             "A page number is a whole number from 1, e.g. /projects HUSRB p2.",
         ),
-        "projects.no_such_page": _msg(
+        "projects.no_such_page": texts(
             "Ima samo {pages} strana ovih projekata.",
             "Ezekből a projektekből csak {pages} oldal van.",
             "There are only {pages} pages of these projects.",
         ),
-        "projects.project_usage": _msg(
+        "projects.project_usage": texts(
             "Navedite šifru projekta, npr. /project `DEMO-HUSRB-0001`; za pretragu: /projects.",
             "Adja meg a projekt kódját, pl. /project DEMO-HUSRB-0001; kereséshez: /projects.",
             "Give a project code, e.g. /project DEMO-HUSRB-0001; to search: /projects.",
         ),
-        "projects.not_found": _msg(
+        "projects.not_found": texts(
             "Nema projekta sa šifrom „{code}”. Pretraga: /projects `{code}`",
             "Nincs „{code}” kódú projekt. Keresés: /projects {code}",
             "No project has the code “{code}”. To search: /projects {code}",
         ),
-        "projects.programme": _msg("Program", "Program", "Programme"),
-        "projects.status": _msg("Status", "Állapot", "Status"),
-        "projects.lead": _msg("Nosilac", "Vezető partner", "Lead partner"),
-        "projects.partners": _msg("Partneri", "Partnerek", "Partners"),
-        "projects.dates": _msg("Trajanje", "Időtartam", "Duration"),
-        "projects.total": _msg("Ukupan budžet", "Teljes költségvetés", "Total budget"),
-        "projects.eu": _msg("Doprinos EU", "EU-hozzájárulás", "EU contribution"),
-        "projects.provincial": _msg("Pokrajinsko sufinansiranje", "Tartományi társfinanszírozás",
+        "projects.programme": texts("Program", "Program", "Programme"),
+        "projects.status": texts("Status", "Állapot", "Status"),
+        "projects.lead": texts("Nosilac", "Vezető partner", "Lead partner"),
+        "projects.partners": texts("Partneri", "Partnerek", "Partners"),
+        "projects.dates": texts("Trajanje", "Időtartam", "Duration"),
+        "projects.total": texts("Ukupan budžet", "Teljes költségvetés", "Total budget"),
+        "projects.eu": texts("Doprinos EU", "EU-hozzájárulás", "EU contribution"),
+        "projects.provincial": texts("Pokrajinsko sufinansiranje", "Tartományi társfinanszírozás",
                                     "Provincial co-financing"),
-        "projects.other": _msg("Ostali izvori (partneri)", "Egyéb források (partnerek)",
+        "projects.other": texts("Ostali izvori (partneri)", "Egyéb források (partnerek)",
                                "Other sources (partners)"),
-        "projects.prefinancing": _msg("Predfinansiranje (avans na doprinos EU)",
+        "projects.prefinancing": texts("Predfinansiranje (avans na doprinos EU)",
                                       "Előfinanszírozás (az EU-hozzájárulás előlege)",
                                       "Pre-financing (advance on the EU contribution)"),
-        "projects.officer": _msg("Odgovorno lice", "Felelős ügyintéző", "Responsible officer"),
-        "projects.deadline": _msg("Naredni rok", "Következő határidő", "Next deadline"),
-        "projects.no_deadlines": _msg("nema otvorenih rokova", "nincs nyitott határidő",
+        "projects.officer": texts("Odgovorno lice", "Felelős ügyintéző", "Responsible officer"),
+        "projects.deadline": texts("Naredni rok", "Következő határidő", "Next deadline"),
+        "projects.no_deadlines": texts("nema otvorenih rokova", "nincs nyitott határidő",
                                       "no open deadlines"),
-        "projects.none_given": _msg("nije navedeno", "nincs megadva", "not given"),
+        "projects.none_given": texts("nije navedeno", "nincs megadva", "not given"),
         **{
-            f"projects.status.{status.value}": _msg(*names)
+            f"projects.status.{status.value}": texts(*names)
             for status, names in _STATUS_NAMES.items()
         },
     }
