@@ -17,7 +17,8 @@ from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Reply
-from eudesk.schedules.reminders import ReminderService
+from eudesk.schedules.ratelimit import RateLimits, platform_limits
+from eudesk.schedules.reminders import ReminderOptions, ReminderService
 from eudesk.storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,9 @@ async def run_service(
                 # After the transports (it sends through them), before the HTTP server; stopped
                 # before the transports, so the messages in flight go out first.
                 senders = {transport.platform: transport for transport in chat.in_order}
-                service = ReminderService(database, senders, zone=settings.zone)
+                service = ReminderService(
+                    database, senders, zone=settings.zone, options=reminder_options(settings)
+                )
                 await service.start()
                 stack.push_async_callback(stop_component, "reminders", service.stop)
             where = f"{settings.http_host}:{settings.http_port}"
@@ -145,6 +148,24 @@ async def run_service(
             await stop.wait()
             logger.info("stopping")
     logger.info("stopped")
+
+
+def reminder_options(config: Settings) -> ReminderOptions:
+    """The reminder service's tunables from the EUDESK_* settings."""
+    limits = RateLimits(
+        platform_limits(
+            telegram_per_second=config.telegram_per_second,
+            telegram_per_chat_per_second=config.telegram_per_chat_per_second,
+            telegram_per_group_per_minute=config.telegram_per_group_per_minute,
+            slack_per_channel_per_second=config.slack_per_channel_per_second,
+        )
+    )
+    return ReminderOptions(
+        limits=limits,
+        max_attempts=config.outbox_max_attempts,
+        digest_time=config.digest_time,
+        guideline_reminder_days=config.guideline_reminder_days,
+    )
 
 
 async def start(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,28 @@ class Settings(BaseSettings):
         10, ge=1, le=1000, description="passport/visa lookups a user may make per minute"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    telegram_per_second: int = Field(
+        30, ge=1, le=1000, description="Telegram messages a second, all chats together"
+    )
+    telegram_per_chat_per_second: int = Field(
+        1, ge=1, le=100, description="Telegram messages a second to one chat"
+    )
+    telegram_per_group_per_minute: int = Field(
+        20, ge=1, le=6000, description="Telegram messages a minute to one group"
+    )
+    slack_per_channel_per_second: int = Field(
+        1, ge=1, le=100, description="Slack messages a second to one channel"
+    )
+    outbox_max_attempts: int = Field(
+        8, ge=1, le=100, description="send attempts before a notification is dead"
+    )
+    digest_time: time = Field(
+        time(8, 0), description="local time of the daily digest on working days (HH:MM)"
+    )
+    guideline_reminder_days: int = Field(
+        3, ge=1, le=60, description="working days before an unacknowledged guideline is re-sent"
+    )
 
     @field_validator("timezone")
     @classmethod

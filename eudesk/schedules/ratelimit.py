@@ -45,15 +45,22 @@ class PlatformLimits:
         return self.group_prefix is not None and chat_id.startswith(self.group_prefix)
 
 
-def _default_platforms() -> dict[str, PlatformLimits]:
+def platform_limits(
+    *,
+    telegram_per_second: int = 30,
+    telegram_per_chat_per_second: int = 1,
+    telegram_per_group_per_minute: int = 20,
+    slack_per_channel_per_second: int = 1,
+) -> dict[str, PlatformLimits]:
+    """The limits per platform; the defaults are the ones Telegram and Slack document."""
     return {
         "telegram": PlatformLimits(
-            overall=Rate(30, 1.0),
-            per_chat=Rate(1, 1.0),
-            per_group=Rate(20, 60.0),
+            overall=Rate(telegram_per_second, 1.0),
+            per_chat=Rate(telegram_per_chat_per_second, 1.0),
+            per_group=Rate(telegram_per_group_per_minute, 60.0),
             group_prefix="-",
         ),
-        "slack": PlatformLimits(per_chat=Rate(1, 1.0)),
+        "slack": PlatformLimits(per_chat=Rate(slack_per_channel_per_second, 1.0)),
     }
 
 
@@ -61,7 +68,7 @@ def _default_platforms() -> dict[str, PlatformLimits]:
 class RateLimits:
     """The limits per platform; a platform not listed is not limited (the console)."""
 
-    platforms: Mapping[str, PlatformLimits] = field(default_factory=_default_platforms)
+    platforms: Mapping[str, PlatformLimits] = field(default_factory=platform_limits)
 
     @classmethod
     def unlimited(cls) -> RateLimits:

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from eudesk.schedules.calendar import WorkingCalendar
 from eudesk.schedules.delivery import Sender
 from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.schedules.planner import Planner, calendar_place
+from eudesk.schedules.ratelimit import RateLimiter, RateLimits
 from eudesk.schedules.scheduler import Ticker
 from eudesk.storage.db import Database
 from eudesk.storage.models import utcnow
@@ -22,6 +24,16 @@ from eudesk.storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 PLAN_EVERY_SECONDS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderOptions:
+    """What an operator can tune (the EUDESK_* settings feed it)."""
+
+    limits: RateLimits = field(default_factory=RateLimits)
+    max_attempts: int = 8
+    digest_time: time = time(8, 0)  # local time of the digest on working days
+    guideline_reminder_days: int = 3  # working days before an unacknowledged guideline is re-sent
 
 
 class ReminderService:
@@ -33,12 +45,16 @@ class ReminderService:
         senders: Mapping[str, Sender],
         *,
         zone: ZoneInfo,
+        options: ReminderOptions | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        options = options if options is not None else ReminderOptions()
+        self.options = options
         self.planner = Planner(db, place=calendar_place(WorkingCalendar(zone)), clock=clock)
         self.dispatcher = OutboxDispatcher(
             db, senders, partial(render_notification, zone=zone),
             worker=f"{socket.gethostname()}:{id(self):x}", clock=clock,
+            limiter=RateLimiter(options.limits), max_attempts=options.max_attempts,
         )  # fmt: skip
         self._ticker = Ticker(zone)
         self._stop = asyncio.Event()
