@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from eudesk.bot.app import build_dispatcher
@@ -163,6 +164,7 @@ def reminder_options(config: Settings) -> ReminderOptions:
     return ReminderOptions(
         limits=limits,
         max_attempts=config.outbox_max_attempts,
+        lease=timedelta(seconds=config.outbox_lease_seconds),
         digest_time=config.digest_time,
         guideline_reminder_days=config.guideline_reminder_days,
     )

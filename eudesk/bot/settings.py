@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(
         8, ge=1, le=100, description="send attempts before a notification is dead"
     )
+    outbox_lease_seconds: int = Field(
+        60, ge=5, le=3600, description="how long a claimed notification is held before reaping"
+    )
     digest_time: time = Field(
         time(8, 0), description="local time of the daily digest on working days (HH:MM)"
     )

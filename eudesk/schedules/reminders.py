@@ -7,7 +7,7 @@ import logging
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ class ReminderOptions:
 
     limits: RateLimits = field(default_factory=RateLimits)
     max_attempts: int = 8
+    lease: timedelta = timedelta(seconds=60)  # a claimed row returns to pending after this
     digest_time: time = time(8, 0)  # local time of the digest on working days
     guideline_reminder_days: int = 3  # working days before an unacknowledged guideline is re-sent
 
@@ -55,6 +56,7 @@ class ReminderService:
             db, senders, partial(render_notification, zone=zone),
             worker=f"{socket.gethostname()}:{id(self):x}", clock=clock,
             limiter=RateLimiter(options.limits), max_attempts=options.max_attempts,
+            lease=options.lease,
         )  # fmt: skip
         self._ticker = Ticker(zone)
         self._stop = asyncio.Event()
