@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from eudesk.bot import cli_data, cli_db, cli_reminders, cli_run, cli_users
+from eudesk.bot import cli_broadcast, cli_data, cli_db, cli_reminders, cli_run, cli_users
 from eudesk.bot.settings import SettingsError
 from eudesk.storage.errors import DatabaseUnavailable, StorageError
 
@@ -27,6 +27,8 @@ app.add_typer(cli_reminders.subscriptions_app, name="subscriptions")
 app.add_typer(cli_reminders.reminders_app, name="reminders")
 app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
+app.command("broadcast")(cli_broadcast.broadcast_command)
+app.command("ack-status")(cli_broadcast.ack_status_command)
 app.command("run")(cli_run.run_command)
 app.command("console")(cli_run.console_command)
 

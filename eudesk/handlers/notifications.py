@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from eudesk.handlers import deadlines as _deadlines  # registers the deadline kind labels
 from eudesk.handlers import i18n
+from eudesk.handlers.guideline_notices import render_guideline
 from eudesk.handlers.messages import Reply
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
+GUIDELINE_KINDS = frozenset({"guideline", "guideline_reminder"})
 del _deadlines
 
 i18n.register(
@@ -45,6 +47,8 @@ class Notification(Protocol):
 
 def render_notification(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
     """The message a subscriber receives for one outbox row."""
+    if entry.kind in GUIDELINE_KINDS:
+        return render_guideline(entry, zone)
     data: dict[str, Any] = json.loads(entry.payload or "{}")
     locale = entry.locale
     meeting = data.get("item_type") == "meeting"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eudesk.handlers.notifications import render_notification
 from eudesk.schedules.calendar import WorkingCalendar
 from eudesk.schedules.delivery import Sender
+from eudesk.schedules.guideline_reminders import AckReminderPlanner
 from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.schedules.planner import Planner, calendar_place
 from eudesk.schedules.ratelimit import RateLimiter, RateLimits
@@ -51,13 +52,17 @@ class ReminderService:
     ) -> None:
         options = options if options is not None else ReminderOptions()
         self.options = options
-        self.planner = Planner(db, place=calendar_place(WorkingCalendar(zone)), clock=clock)
+        calendar = WorkingCalendar(zone)
+        self.planner = Planner(db, place=calendar_place(calendar), clock=clock)
         self.dispatcher = OutboxDispatcher(
             db, senders, partial(render_notification, zone=zone),
             worker=f"{socket.gethostname()}:{id(self):x}", clock=clock,
             limiter=RateLimiter(options.limits), max_attempts=options.max_attempts,
             lease=options.lease,
         )  # fmt: skip
+        self.ack_reminders = AckReminderPlanner(
+            db, calendar=calendar, days=options.guideline_reminder_days, clock=clock
+        )
         self._ticker = Ticker(zone)
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
@@ -65,10 +70,22 @@ class ReminderService:
     async def start(self) -> None:
         # Plan before sending: after downtime the planner first collapses missed reminders to
         # the latest one per item, and a dispatcher started earlier could send the stale ones.
-        await self.planner.plan_once()
-        self._ticker.every("planner", PLAN_EVERY_SECONDS, self.planner.plan_once)
+        await self.plan()
+        self._ticker.every("planner", PLAN_EVERY_SECONDS, self.plan)
         self._ticker.start()
         self._sending = asyncio.create_task(self.dispatcher.run_forever(self._stop))
+
+    async def plan(self) -> None:
+        """One tick: reminders, then reminders to acknowledge guidelines; a failing step is
+        logged and does not keep the others from running."""
+        for step, run in (
+            ("reminders", self.planner.plan_once),
+            ("guideline reminders", self.ack_reminders.plan_once),
+        ):
+            try:
+                await run()
+            except Exception:
+                logger.exception("planning %s failed", step)
 
     def wake(self) -> None:
         """Plan now: data changed (an import, a moved deadline)."""

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eudesk.storage.repositories.agreements import AgreementRepository
 from eudesk.storage.repositories.audit import AuditRepository
 from eudesk.storage.repositories.bodies import BodyRepository
+from eudesk.storage.repositories.broadcasts import BroadcastRepository
 from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
 from eudesk.storage.repositories.documents import DocumentRepository
 from eudesk.storage.repositories.guidelines import GuidelineRepository
@@ -32,6 +33,7 @@ class Repositories:
         self.meetings = MeetingRepository(session)
         self.documents = DocumentRepository(session)
         self.guidelines = GuidelineRepository(session)
+        self.broadcasts = BroadcastRepository(session)
         self.agreements = AgreementRepository(session)
         self.subscriptions = SubscriptionRepository(session)
 
@@ -40,6 +42,7 @@ __all__ = [
     "AgreementRepository",
     "AuditRepository",
     "BodyRepository",
+    "BroadcastRepository",
     "DeadlineRepository",
     "DocumentRepository",
     "GuidelineRepository",

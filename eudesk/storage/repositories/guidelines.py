@@ -6,14 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, null, or_, select
+from sqlalchemy import ColumnElement, and_, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from eudesk.storage.errors import RecordNotFound
-from eudesk.storage.models import Body, BodyKind, Contact, Guideline, GuidelineAudience
+from eudesk.storage.models import (
+    Body,
+    BodyKind,
+    Contact,
+    Guideline,
+    GuidelineAudience,
+    OutboxEntry,
+    OutboxState,
+)
 from eudesk.storage.models import GuidelineDelivery as Delivery
+from eudesk.storage.repositories.broadcasts import GUIDELINE_REMINDER
 
 _PROVINCIAL = (BodyKind.PROVINCIAL_SECRETARIAT, BodyKind.PROVINCIAL_BODY)
 
@@ -153,6 +162,17 @@ class GuidelineRepository:
             return delivery, True
         delivery.acknowledged_at = now
         delivery.acknowledged_by = user_id
+        # A reminder to acknowledge that has not gone out yet has nothing left to ask.
+        await self._session.execute(
+            update(OutboxEntry)
+            .where(
+                OutboxEntry.kind == GUIDELINE_REMINDER,
+                OutboxEntry.item_id == guideline.id,
+                OutboxEntry.contact_id == contact_id,
+                OutboxEntry.state == OutboxState.PENDING,
+            )
+            .values(state=OutboxState.CANCELLED)
+        )
         await self._session.flush()
         return delivery, False
 

@@ -10,7 +10,8 @@ from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from eudesk.storage.models import Contact, OutboxEntry, OutboxState
+from eudesk.storage.models import Contact, GuidelineDelivery, OutboxEntry, OutboxState
+from eudesk.storage.repositories.broadcasts import GUIDELINE
 
 _ERROR_LENGTH = 500  # OutboxEntry.last_error is String(500)
 
@@ -143,8 +144,12 @@ class OutboxRepository:
         return blocked
 
     async def mark_sent(self, entry_id: int, message_id: str, now: datetime) -> None:
-        """Delivered: recorded whatever happened to the row meanwhile, since the chat has it."""
-        await self._session.execute(
+        """Delivered: recorded whatever happened to the row meanwhile, since the chat has it.
+
+        A guideline's own notification also stamps its delivery as sent: the reminder to
+        acknowledge counts its working days from then.
+        """
+        result = await self._session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.id == entry_id)
             .values(
@@ -154,6 +159,19 @@ class OutboxRepository:
                 lease_until=None,
                 leased_by=None,
             )
+            .returning(OutboxEntry.kind, OutboxEntry.item_id, OutboxEntry.contact_id)
+        )
+        row = result.first()
+        if row is None or row.kind != GUIDELINE or row.item_id is None or row.contact_id is None:
+            return
+        await self._session.execute(
+            update(GuidelineDelivery)
+            .where(
+                GuidelineDelivery.guideline_id == row.item_id,
+                GuidelineDelivery.contact_id == row.contact_id,
+                GuidelineDelivery.sent_at.is_(None),
+            )
+            .values(sent_at=now)
         )
 
     async def reschedule(

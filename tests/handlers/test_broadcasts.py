@@ -1,0 +1,226 @@
+"""Conversations: /broadcast (preview, confirm, idempotent) and /ack_status, in every language."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+
+from eudesk.handlers.dispatch import Dispatcher
+from eudesk.storage.db import Database
+from eudesk.storage.models import (
+    AuditEntry,
+    Body,
+    BodyKind,
+    Contact,
+    Guideline,
+    GuidelineAudience,
+    GuidelineDelivery,
+    OutboxEntry,
+)
+from tests.handlers.conftest import NOW, FakeChat
+
+
+async def _scalar(db: Database, query: object) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def _outbox(db: Database) -> int:
+    return await _scalar(db, select(func.count()).select_from(OutboxEntry))
+
+
+async def _deliveries(db: Database, ref: str) -> int:
+    return await _scalar(
+        db,
+        select(func.count())
+        .select_from(GuidelineDelivery)
+        .join(Guideline, Guideline.id == GuidelineDelivery.guideline_id)
+        .where(Guideline.ref == ref),
+    )
+
+
+async def _fresh_guideline(db: Database, audience: GuidelineAudience) -> str:
+    """A guideline of the audience with no deliveries yet (demo ones were delivered already)."""
+    async with db.transaction() as session:
+        guideline = Guideline(
+            ref=f"TEST-GL-{audience.value.upper()}", title="Smernica za IPA prijave",
+            summary="Kako prijaviti projekat.", link="https://example.invalid/gl",
+            audience=audience, published_at=NOW,
+        )  # fmt: skip
+        session.add(guideline)
+        await session.flush()
+        return guideline.ref
+
+
+async def _give_chats(db: Database, kind: BodyKind, count: int) -> list[str]:
+    """Telegram chats for the first `count` contacts of bodies of this kind."""
+    async with db.transaction() as session:
+        ids = list(
+            await session.scalars(
+                select(Contact.id)
+                .join(Body, Body.id == Contact.body_id)
+                .where(Body.kind == kind)
+                .order_by(Contact.id)
+                .limit(count)
+            )
+        )
+        for n, contact_id in enumerate(ids):
+            await session.execute(
+                update(Contact)
+                .where(Contact.id == contact_id)
+                .values(telegram_chat_id=str(880000 + n))
+            )
+    return [str(880000 + n) for n in range(len(ids))]
+
+
+async def _lsgu_contacts(db: Database) -> int:
+    return await _scalar(
+        db,
+        select(func.count())
+        .select_from(Contact)
+        .join(Body, Body.id == Contact.body_id)
+        .where(Body.kind.in_([BodyKind.CITY, BodyKind.MUNICIPALITY]), Contact.active.is_(True)),
+    )
+
+
+async def test_broadcast_previews_then_queues_once_per_contact(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.ALL_LSGU)
+    chats = await _give_chats(demo_db, BodyKind.MUNICIPALITY, 5)
+    contacts = await _lsgu_contacts(demo_db)
+
+    preview = await chat.send(f"/broadcast {ref} all-lsgu")
+    assert f"{contacts} kontakata" in preview.text
+    assert f"{contacts - len(chats)} bez četa" in preview.text
+    assert [b.callback for b in preview.reply.buttons] == [f"/broadcast {ref} all-lsgu yes"]
+    assert await _outbox(demo_db) == 0
+    assert await _deliveries(demo_db, ref) == 0
+
+    done = await chat.press(preview.reply.buttons[0].callback)
+    assert f"{len(chats)} novih poruka" in done.text, done.text
+    assert await _outbox(demo_db) == len(chats)
+    assert await _deliveries(demo_db, ref) == contacts  # the unreachable are recorded too
+    async with demo_db.transaction() as session:
+        rows = list(await session.scalars(select(OutboxEntry).order_by(OutboxEntry.chat_id)))
+        audit = list(
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "guideline.broadcast")
+            )
+        )
+    assert sorted(row.chat_id for row in rows) == chats
+    assert {row.kind for row in rows} == {"guideline"}
+    assert [(a.target_ref, a.allowed) for a in audit] == [(ref, True)]
+
+    again = await chat.send(f"/broadcast {ref} all-lsgu yes")
+    assert "0 novih poruka" in again.text
+    assert f"{len(chats)} kontakata ju je već" in again.text
+    assert await _outbox(demo_db) == len(chats)
+
+
+async def test_broadcast_without_targets_uses_the_audience_and_bodies_by_name(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.PROVINCIAL)
+    provincial = await _scalar(
+        demo_db,
+        select(func.count())
+        .select_from(Contact)
+        .join(Body, Body.id == Contact.body_id)
+        .where(Body.kind.in_([BodyKind.PROVINCIAL_SECRETARIAT, BodyKind.PROVINCIAL_BODY])),
+    )
+    assert provincial > 0
+    assert f"{provincial} kontakata" in (await chat.send(f"/broadcast {ref}")).text
+    # Two bodies by name, in Latin and Cyrillic, separated by a comma: two contacts each.
+    named = await chat.send(f"/broadcast {ref} Subotica, Сента")
+    assert "4 kontakata u 2 organa" in named.text, named.text
+    assert named.reply.buttons[0].callback.endswith(" yes")
+
+
+async def test_broadcast_to_particular_bodies_needs_them_named(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.BODIES)
+    answer = await chat.send(f"/broadcast {ref}")
+    assert "navedite ih" in answer.text
+    assert ref in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/broadcast", "Upotreba: /broadcast"),
+        ("/broadcast NO-SUCH-GL all-lsgu", "Nema smernice sa oznakom NO-SUCH-GL"),
+        ("/broadcast {ref} Atlantida", "Ne prepoznajem organ „Atlantida”"),
+        ("/broadcast {ref} Subotica, Atlantida yes", "Ne prepoznajem organ „Atlantida”"),
+        ("/broadcast {ref} " + "x" * 500, "Upotreba: /broadcast"),
+        ("/broadcast " + "G" * 41, "Upotreba: /broadcast"),
+    ],
+)
+async def test_bad_broadcasts_get_a_clear_answer_and_write_nothing(
+    chat: FakeChat, demo_db: Database, text: str, expected: str
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.ALL_LSGU)
+    await _give_chats(demo_db, BodyKind.MUNICIPALITY, 3)
+    answer = await chat.send(text.format(ref=ref))
+    assert expected in answer.text, answer.text
+    assert await _outbox(demo_db) == 0
+    assert await _deliveries(demo_db, ref) == 0
+
+
+async def test_only_coordinators_broadcast(staff_chat: FakeChat, demo_db: Database) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.ALL_LSGU)
+    await _give_chats(demo_db, BodyKind.MUNICIPALITY, 3)
+    answer = await staff_chat.send(f"/broadcast {ref} all-lsgu yes")
+    assert "novih poruka" not in answer.text
+    assert await _outbox(demo_db) == 0
+    assert await _deliveries(demo_db, ref) == 0
+
+
+async def test_ack_status_lists_the_unacknowledged_first(
+    chat: FakeChat, contact_chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.BODIES)
+    assert "još nije dostavljena" in (await chat.send(f"/ack_status {ref}")).text
+    async with demo_db.transaction() as session:
+        subotica = select(Body.id).where(Body.name_sr_latn == "Subotica").scalar_subquery()
+        first = select(func.min(Contact.id)).where(Contact.body_id == subotica).scalar_subquery()
+        await session.execute(
+            update(Contact).where(Contact.id == first).values(telegram_chat_id="880001")
+        )
+    # Novi Sad is the demo contact's body; Subotica's two contacts stay unacknowledged.
+    await chat.send(f"/broadcast {ref} Novi Sad, Subotica yes")
+    ack = await contact_chat.send(f"/ack {ref}")
+    assert "Hvala" in ack.text, ack.text
+    status = await chat.send(f"/ack_status {ref}")
+    assert status.reply.fields == [
+        ("Dostavljeno", "4"),
+        ("Potvrdilo", "1"),
+        ("Nije potvrdilo", "3"),
+    ]
+    items = status.reply.items
+    assert len(items) == 4
+    assert all("nije potvrđeno" in item or "nema čet" in item for item in items[:3]), items
+    assert items[3].startswith("Novi Sad — "), items
+    assert "potvrđeno 27.11.2026" in items[3], items
+    assert sum("(još nije poslato)" in item for item in items) == 1  # the one with a chat
+
+
+async def test_ack_status_in_every_language(chat: FakeChat, demo_db: Database) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.PROVINCIAL)
+    await chat.send(f"/broadcast {ref} yes")
+    expected = {
+        "en": "Acknowledgements:",
+        "hu": "Átvételi nyugták:",
+        "sr-Cyrl": "Потврде пријема:",
+        "sr-Latn": "Potvrde prijema:",
+    }
+    for locale, title in expected.items():
+        await chat.send(f"/lang {locale}")
+        answer = await chat.send(f"/ack_status {ref}")
+        assert (answer.reply.title or "").startswith(title), locale
+
+
+async def test_ack_status_needs_staff(contact_chat: FakeChat, dispatcher: Dispatcher) -> None:
+    answer = await contact_chat.send("/ack_status DEMO-GL-0001")
+    assert "Potvrde prijema" not in answer.text
