@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from eudesk.bot.runtime import settings, with_database
+from eudesk.storage.changes import announce
 from eudesk.storage.db import Database
 from eudesk.storage.models import Guideline, GuidelineAudience, OutboxEntry, OutboxState, utcnow
 from eudesk.storage.repositories import Repositories
@@ -88,6 +89,7 @@ def broadcast_command(
                 detail=f"to {', '.join(targets)}: queued {report.queued}, already "
                 f"{report.already}, no chat {report.unreachable}",
             )  # fmt: skip
+            await announce(session)  # a running worker sends at once, not at its next poll
             return guideline, report
 
     guideline, report = with_database(work)

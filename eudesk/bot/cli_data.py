@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eudesk.bot.runtime import settings, with_database
+from eudesk.storage.changes import announce_now
 from eudesk.storage.db import Database
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_demo, seed_reference
@@ -103,6 +104,7 @@ def import_command(
     async def work(database: Database) -> str:
         with progress_bar(f"importing {kind}") as update:
             report = await import_file(database, kind, file, progress=update, zone=settings().zone)
+        await announce_now(database)  # running workers plan the imported items at once
         if kind == "passports":
             rows = report.created + report.updated + report.unchanged
             detail = (

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import func, select
 
-from eudesk.bot.app import build_dispatcher
+from eudesk.bot.app import ServiceRole, build_dispatcher
 from eudesk.bot.runtime import settings, with_database
 from eudesk.bot.settings import Settings
 from eudesk.bot.transports.console import ConsoleTransport
@@ -21,6 +22,14 @@ from eudesk.storage.seed import seed_demo, seed_reference
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 DEMO_USER = "demo"
+NOTHING_TO_RUN = 2  # `--only` with no chat platform configured: a configuration error
+
+
+class Only(StrEnum):
+    """The roles `eudesk run --only` accepts (without it: everything in one process)."""
+
+    WORKER = "worker"
+    WEB = "web"
 
 
 async def prepare_demo(database: Database) -> None:
@@ -34,17 +43,24 @@ async def prepare_demo(database: Database) -> None:
         console.print(f"eudesk: demo data added ({counts.get('projects', 0)} projects)")
 
 
-def planned_components(config: Settings) -> list[str]:
-    """What `run` starts with this configuration, in start order."""
+def chat_configured(config: Settings) -> bool:
+    return config.telegram_enabled or config.slack_enabled
+
+
+def planned_components(config: Settings, role: ServiceRole = ServiceRole.ALL) -> list[str]:
+    """What `run` starts with this configuration and role, in start order."""
     parts = [f"database {safe_url(config.database_url)}"]
     if config.telegram_enabled:
         mode = "webhook" if config.telegram_webhook_url else "polling"
-        parts.append(f"telegram ({mode})")
+        parts.append(f"telegram ({mode if role.receives else 'send only'})")
     if config.slack_enabled:
         mode = "socket mode" if config.slack_app_token else "HTTP events"
-        parts.append(f"slack ({mode})")
-    if config.telegram_enabled or config.slack_enabled:
-        parts.append(f"http server on {config.http_host}:{config.http_port}")
+        parts.append(f"slack ({mode if role.receives else 'send only'})")
+    if chat_configured(config):
+        if role.reminds:
+            parts.append("reminders")
+        routes = "" if role.receives else " (/healthz, /metrics)"
+        parts.append(f"http server on {config.http_host}:{config.http_port}{routes}")
     return parts
 
 
@@ -91,28 +107,53 @@ def run_command(
     init_demo: Annotated[
         bool, typer.Option(help="migrate and seed reference + demo data on first use")
     ] = False,
+    only: Annotated[
+        Only | None,
+        typer.Option(
+            "--only",
+            help="run one role: worker (reminders, send-only transports) or web (receive and "
+            "answer messages); default: both",
+        ),
+    ] = None,
 ) -> None:
-    """Start every configured transport; with no chat platform configured, open the console."""
+    """Start the configured transports and the reminders; with no chat platform, the console.
+
+    Roles, to run the parts as separate processes against one PostgreSQL (default: all in one):
+
+    --only web: receive and answer messages (polling, webhook, Socket Mode); no reminders.
+
+    --only worker: plan reminders and send the outbox; transports only send (no polling).
+
+    A worker's HTTP server answers /healthz and /metrics only, never the webhook routes.
+
+    Several workers on one machine need their own ports: EUDESK_HTTP_PORT=0 picks a free one.
+    """
     config = settings()
+    role = ServiceRole(only.value) if only is not None else ServiceRole.ALL
+    if only is not None and not chat_configured(config):
+        console.print(
+            f"eudesk: --only {only.value} needs a chat platform "
+            "(EUDESK_TELEGRAM_TOKEN, or EUDESK_SLACK_BOT_TOKEN with a signing or app token)",
+            markup=False,
+        )
+        raise typer.Exit(NOTHING_TO_RUN)
     if init_demo:
         with_database(prepare_demo)
-    parts = planned_components(config)
-    if len(parts) == 1:  # no chat platform: the console, as the demo coordinator
+    if not chat_configured(config):  # no chat platform: the console, as the demo coordinator
         console.print(f"eudesk: no chat platform configured; console as {DEMO_USER!r}")
         console_command(DEMO_USER)
         return
     # Imported here: the console and the other commands need no HTTP server or chat SDK.
     from eudesk.bot.lifecycle import StartupError, run_service
 
-    console.print("eudesk: starting " + "; ".join(parts), markup=False)
+    parts = planned_components(config, role)
+    console.print(f"eudesk: starting ({role.value}) " + "; ".join(parts), markup=False)
 
     def ready(port: int) -> None:
         console.print(f"eudesk: running, HTTP on port {port}; stop with Ctrl-C or SIGTERM")
 
     try:
-        with_database(
-            lambda database: run_service(config, database, on_ready=ready, reminders=True)
-        )
+        with_database(lambda database: run_service(config, database, role=role, on_ready=ready))
     except StartupError as exc:
         console.print(f"eudesk: {exc}", markup=False)
         raise typer.Exit(1) from None

@@ -1,25 +1,27 @@
-"""`eudesk run` as a service: start the transports and the HTTP server; stop them in reverse."""
+"""`eudesk run` as a service: transports, reminders and HTTP by role; stopped in reverse."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from eudesk.bot.app import build_dispatcher
+from eudesk.bot.app import ServiceRole, build_dispatcher
 from eudesk.bot.http import HttpServer, SlackEvents, TelegramWebhook, build_http_app
 from eudesk.bot.metrics import Metrics
 from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Reply
+from eudesk.schedules.delivery import Sender
 from eudesk.schedules.ratelimit import RateLimits, platform_limits
 from eudesk.schedules.reminders import ReminderOptions, ReminderService
+from eudesk.storage.changes import ChangeListener
 from eudesk.storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -59,11 +61,15 @@ class ChatTransports:
     start_errors: tuple[type[Exception], ...] = ()
 
 
-TransportFactory = Callable[[Settings, Dispatcher], ChatTransports]
+# (settings, dispatcher, receive): receive=False builds send-only transports (a worker).
+TransportFactory = Callable[[Settings, Dispatcher, bool], ChatTransports]
 
 
-def build_transports(settings: Settings, dispatcher: Dispatcher) -> ChatTransports:
-    """Telegram and Slack when configured; each SDK is imported only when its platform is on."""
+def build_transports(
+    settings: Settings, dispatcher: Dispatcher, receive: bool = True
+) -> ChatTransports:
+    """Telegram and Slack when configured; each SDK is imported only when its platform is on.
+    Send-only transports (receive=False) serve no HTTP route."""
     chat = ChatTransports()
     if settings.telegram_enabled:
         try:
@@ -71,12 +77,12 @@ def build_transports(settings: Settings, dispatcher: Dispatcher) -> ChatTranspor
         except ImportError as exc:
             raise StartupError("telegram", f"cannot load the transport: {exc}") from exc
         try:
-            bot = telegram.TelegramTransport(settings, dispatcher)
+            bot = telegram.TelegramTransport(settings, dispatcher, receive=receive)
         except telegram.TransportStartError as exc:
             raise StartupError("telegram", redact(describe(exc), settings)) from exc
         chat.in_order.append(bot)
         chat.start_errors += (telegram.TransportStartError,)
-        if settings.telegram_webhook_url:
+        if receive and settings.telegram_webhook_url:
             chat.telegram_webhook = bot
     if settings.slack_enabled:
         try:
@@ -84,12 +90,12 @@ def build_transports(settings: Settings, dispatcher: Dispatcher) -> ChatTranspor
         except ImportError as exc:
             raise StartupError("slack", f"cannot load the transport: {exc}") from exc
         try:
-            app = slack.SlackTransport(settings, dispatcher)
+            app = slack.SlackTransport(settings, dispatcher, receive=receive)
         except slack.TransportStartError as exc:
             raise StartupError("slack", redact(describe(exc), settings)) from exc
         chat.in_order.append(app)
         chat.start_errors += (slack.TransportStartError,)
-        if settings.slack_app_token is None:  # HTTP mode; Socket Mode needs no route
+        if receive and settings.slack_app_token is None:  # HTTP mode; Socket Mode: no route
             chat.slack_events = app
     return chat
 
@@ -98,26 +104,28 @@ async def run_service(
     settings: Settings,
     database: Database,
     *,
+    role: ServiceRole = ServiceRole.ALL,
     stop_event: asyncio.Event | None = None,
     transports: TransportFactory = build_transports,
     on_ready: Callable[[int], None] | None = None,
-    reminders: bool = False,
 ) -> None:
-    """Start the database check, the transports and the HTTP server; run until SIGTERM, SIGINT
-    or `stop_event`; stop in reverse. `on_ready` gets the HTTP port once everything is up.
+    """Start the database check, the transports, the reminders (worker, all) and the HTTP
+    server; run until SIGTERM, SIGINT or `stop_event`; stop in reverse. `on_ready` gets the
+    HTTP port once everything is up.
 
     Raises StartupError when a component cannot start, after stopping what had started;
     DatabaseUnavailable when the database does not answer (the CLI's own line for it)."""
     metrics = Metrics(command.name for command in command_table().commands)
     dispatcher = build_dispatcher(settings, database, observe=metrics.observe)
-    chat = transports(settings, dispatcher)
+    chat = transports(settings, dispatcher, role.receives)
     up = {transport.platform: False for transport in chat.in_order}
     http = HttpServer(
         build_http_app(
             database,
             metrics,
-            telegram=chat.telegram_webhook,
-            slack=chat.slack_events,
+            # A worker must not claim the webhook routes: they belong to the web process.
+            telegram=chat.telegram_webhook if role.receives else None,
+            slack=chat.slack_events if role.receives else None,
             transports_up=lambda: dict(up),
         ),
         settings.http_host,
@@ -131,24 +139,40 @@ async def run_service(
                 await start(transport.platform, transport.start(), chat.start_errors, settings)
                 up[transport.platform] = True
                 stack.push_async_callback(stop_transport, transport, up)
-            if reminders:
+            if role.reminds:
                 # After the transports (it sends through them), before the HTTP server; stopped
                 # before the transports, so the messages in flight go out first.
                 senders = {transport.platform: transport for transport in chat.in_order}
-                service = ReminderService(
-                    database, senders, zone=settings.zone, options=reminder_options(settings)
-                )
-                await service.start()
-                stack.push_async_callback(stop_component, "reminders", service.stop)
+                await start_reminders(stack, settings, database, senders)
             where = f"{settings.http_host}:{settings.http_port}"
             await start("http server", http.start(), (OSError,), settings, where=where)
             stack.push_async_callback(stop_component, "http server", http.stop)
-            logger.info("started: %s", ", ".join([*up, f"http server on port {http.port}"]))
+            parts = [*up, *(["reminders"] if role.reminds else []), f"http on port {http.port}"]
+            logger.info("started (%s): %s", role.value, ", ".join(parts))
             if on_ready is not None:
                 on_ready(http.port)
             await stop.wait()
             logger.info("stopping")
     logger.info("stopped")
+
+
+async def start_reminders(
+    stack: AsyncExitStack, settings: Settings, database: Database, senders: Mapping[str, Sender]
+) -> None:
+    """The reminder service, woken by data changes; stopped by `stack`.
+
+    Changes committed in this process wake it through the Database; on PostgreSQL a listener
+    also hears those of the other processes (a web process, the CLI)."""
+    service = ReminderService(
+        database, senders, zone=settings.zone, options=reminder_options(settings)
+    )
+    await service.start()
+    stack.push_async_callback(stop_component, "reminders", service.stop)
+    stack.callback(database.on_change(service.wake))
+    if database.dialect == "postgresql":
+        listener = ChangeListener(database.url, lambda _payload: service.wake())
+        await listener.start()
+        stack.push_async_callback(stop_component, "change listener", listener.stop)
 
 
 def reminder_options(config: Settings) -> ReminderOptions:

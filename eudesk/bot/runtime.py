@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlalchemy.engine import make_url
+
+from eudesk.bot.logging_setup import configure_logging
 from eudesk.bot.settings import Settings, load_settings
 from eudesk.storage.db import Database, safe_url
 from eudesk.storage.errors import DatabaseUnavailable
@@ -17,22 +19,41 @@ _settings: Settings | None = None
 
 
 def settings() -> Settings:
-    """Settings built once per process (a bad value raises SettingsError naming the variable)."""
+    """Settings built once per process (a bad value raises SettingsError naming the variable);
+    logging is configured from them at the same time."""
     global _settings
     if _settings is None:
-        _settings = load_settings()
-        configure_logging(_settings.log_level)
+        config = load_settings()
+        configure_logging(config.log_level, log_format(config), secrets=secrets_of(config))
+        _settings = config
     return _settings
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs at INFO, and a Bot API URL contains the token.
-    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # PTB's bot logs each request's parameters at DEBUG, setWebhook's secret_token included.
-    logging.getLogger("telegram.ext.ExtBot").setLevel(logging.INFO)
-    logging.getLogger("telegram.Bot").setLevel(logging.INFO)
+def log_format(config: Settings) -> str:
+    """EUDESK_LOG_FORMAT, text or json (validated by Settings)."""
+    return config.log_format
+
+
+def secrets_of(config: Settings) -> list[str]:
+    """Every configured secret, for the log formatter to mask in case a library logs one."""
+    values = [
+        secret.get_secret_value()
+        for secret in (
+            config.telegram_token,
+            config.telegram_webhook_secret,
+            config.slack_bot_token,
+            config.slack_signing_secret,
+            config.slack_app_token,
+        )
+        if secret is not None
+    ]
+    if config.telegram_token is not None:
+        # "<bot id>:<secret>": the id is public, the part after the colon is the secret.
+        values.append(config.telegram_token.get_secret_value().partition(":")[2])
+    password = make_url(config.database_url).password
+    if password:
+        values.append(str(password))
+    return values
 
 
 def open_database(config: Settings) -> Database:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -46,12 +47,17 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
 
     http_host: str = Field("127.0.0.1", description="HTTP server address")
-    http_port: int = Field(8080, ge=1, le=65535, description="HTTP server port")
+    http_port: int = Field(
+        8080, ge=0, le=65535, description="HTTP server port; 0 = any free port (printed)"
+    )
 
     passport_lookups_per_minute: int = Field(
         10, ge=1, le=1000, description="passport/visa lookups a user may make per minute"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text (readable) or json (one JSON object a line)"
+    )
 
     telegram_per_second: int = Field(
         30, ge=1, le=1000, description="Telegram messages a second, all chats together"
@@ -97,6 +103,11 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in {"sqlite", "postgresql", "postgres"}:
             raise ValueError("eudesk supports sqlite and postgresql databases")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -8,6 +8,7 @@ from eudesk.handlers.context import Context
 from eudesk.handlers.errors import UsageError
 from eudesk.handlers.messages import Button, Reply
 from eudesk.handlers.router import COORDINATORS, STAFF, Router
+from eudesk.storage.changes import announce_for
 from eudesk.storage.models import Body, Contact, Guideline, GuidelineAudience
 from eudesk.storage.repositories.broadcasts import (
     AUDIENCE_TARGETS,
@@ -195,6 +196,7 @@ async def broadcast(ctx: Context) -> Reply:
     if not confirmed:
         return _preview(ctx, guideline, targets, bodies, contacts)
     report = await ctx.repos.broadcasts.broadcast(guideline, contacts, ctx.now())
+    await announce_for(guideline)
     ctx.audit("guideline.broadcast", allowed=True, target_type="guideline",
               target_ref=guideline.ref, detail=f"to {targets.words}: queued {report.queued}, "
               f"already {report.already}, no chat {report.unreachable}")  # fmt: skip

@@ -10,6 +10,7 @@ from eudesk.handlers.errors import NotFound, UsageError
 from eudesk.handlers.messages import Reply
 from eudesk.handlers.router import COORDINATORS, MEMBERS, STAFF, Router
 from eudesk.handlers.windows import bounds, describe, parse_moment, split_window
+from eudesk.storage.changes import announce_for
 from eudesk.storage.models import DeadlineKind, DeadlineStatus, Role
 from eudesk.storage.repositories import UpcomingDeadline
 from eudesk.storage.text import fold
@@ -301,6 +302,7 @@ async def deadline_move(ctx: Context) -> Reply:
         raise UsageError("deadlines.move_unchanged", id=deadline.id, when=ctx.datetime(new_due))
     old_due = deadline.due_at
     moved = await ctx.repos.deadlines.move(deadline.id, new_due)
+    await announce_for(moved)  # re-plan its reminders now, not at the next tick
     ctx.audit(
         "deadline.move", allowed=True, target_type="deadline", target_ref=moved.ref,
         detail=f"{old_due.isoformat()} -> {new_due.isoformat()} (version {moved.version})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -26,6 +26,7 @@ class CalendarEvent:
     location: str | None = None
     description: str | None = None
     cancelled: bool = False
+    alarms: tuple[int, ...] = ()  # minutes before the start; a cancelled event rings none
 
 
 def uid(kind: str, ident: int) -> str:
@@ -72,6 +73,13 @@ def _vevent(event: CalendarEvent, *, stamp: datetime, zone: ZoneInfo) -> icalend
         vevent.add("location", event.location)
     if event.description:
         vevent.add("description", event.description)
+    if not event.cancelled:
+        for minutes in sorted(set(event.alarms), reverse=True):
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", -timedelta(minutes=minutes))
+            alarm.add("description", event.summary)
+            vevent.add_component(alarm)
     return vevent
 
 

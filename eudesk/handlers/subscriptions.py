@@ -6,6 +6,7 @@ from eudesk.handlers.context import Context
 from eudesk.handlers.errors import UsageError
 from eudesk.handlers.messages import Button, Reply
 from eudesk.handlers.router import MEMBERS, Router
+from eudesk.storage.changes import announce_for
 from eudesk.storage.models import DigestFrequency, Subscription, SubscriptionTopic
 from eudesk.storage.text import fold
 
@@ -140,6 +141,7 @@ async def subscribe(ctx: Context) -> Reply:
         topic_key=key, locale=ctx.locale, user_id=ctx.user_id, contact_id=ctx.user.contact_id,
         digest=digest,
     )  # fmt: skip
+    await announce_for(subscription)  # plan its reminders now, not at the next tick
     what = describe(ctx, subscription)
     if not new:
         return Reply.text(ctx.t("sub.again", what=what))

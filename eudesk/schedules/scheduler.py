@@ -22,26 +22,53 @@ class Ticker:
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
         self._scheduler = AsyncIOScheduler(timezone=zone)
+        # A wake while the job runs would be skipped (max_instances=1): it is remembered
+        # here instead, and the job runs once more as soon as the current run ends.
+        self._running: set[str] = set()
+        self._again: set[str] = set()
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         """Run `job` now and then every `seconds`; a run still going makes the next one wait."""
         self._scheduler.add_job(
-            _guarded(name, job), IntervalTrigger(seconds=seconds, timezone=self._zone), id=name,
-            max_instances=1, coalesce=True, next_run_time=datetime.now(self._zone),
+            self._guarded(name, job), IntervalTrigger(seconds=seconds, timezone=self._zone),
+            id=name, max_instances=1, coalesce=True, next_run_time=datetime.now(self._zone),
         )  # fmt: skip
 
     def daily(self, name: str, at: time, job: Job) -> None:
         """Run `job` every day at a local time (the job itself skips non-working days)."""
         trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=self._zone)
         self._scheduler.add_job(
-            _guarded(name, job), trigger, id=name, max_instances=1, coalesce=True
+            self._guarded(name, job), trigger, id=name, max_instances=1, coalesce=True
         )
 
     def wake(self, name: str) -> None:
-        """Run a job at once (after a data change) instead of waiting for its next tick."""
+        """Run a job at once (after a data change) instead of waiting for its next tick; if it
+        is running now, once more when that run ends (the change may have come too late)."""
+        if name in self._running:
+            self._again.add(name)
+            return
         job = self._scheduler.get_job(name)
         if job is not None:
             job.modify(next_run_time=datetime.now(self._zone))
+
+    def _guarded(self, name: str, job: Job) -> Callable[[], Awaitable[None]]:
+        """A failing run is logged with its traceback and the next tick tries again."""
+
+        async def run() -> None:
+            self._running.add(name)
+            try:
+                while True:
+                    self._again.discard(name)
+                    try:
+                        await job()
+                    except Exception:
+                        logger.exception("scheduled job %s failed", name)
+                    if name not in self._again:
+                        break
+            finally:
+                self._running.discard(name)
+
+        return run
 
     def start(self) -> None:
         self._scheduler.start()
@@ -49,15 +76,3 @@ class Ticker:
     def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-
-
-def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
-    """A failing run is logged with its traceback and the next tick tries again."""
-
-    async def run() -> None:
-        try:
-            await job()
-        except Exception:
-            logger.exception("scheduled job %s failed", name)
-
-    return run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from eudesk.storage.changes import take_announcement
 from eudesk.storage.errors import DatabaseUnavailable, StorageError
 
 __all__ = ["Database", "DatabaseUnavailable", "StorageError", "create_engine", "safe_url"]
@@ -95,6 +96,7 @@ class Database:
             # SAVEPOINT releases, and the test's rollback removes everything.
             join_transaction_mode="create_savepoint",
         )
+        self._change_listeners: list[Callable[[], object]] = []
 
     @classmethod
     def from_url(cls, url: str | URL, **kwargs: Any) -> Database:
@@ -114,14 +116,39 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block ends, rolls back on any exception."""
+        """One unit of work: commits when the block ends, rolls back on any exception. After a
+        commit of a transaction that announced a change (storage.changes), the change listeners
+        of this Database are called."""
         try:
-            async with self._sessions() as session, session.begin():
-                yield session
+            async with self._sessions() as session:
+                async with session.begin():
+                    yield session
+                changed = take_announcement(session)
         except (OSError, OperationalError, InterfaceError) as exc:
             if is_unreachable(exc):
                 raise DatabaseUnavailable(safe_url(self.url), _reason(exc)) from exc
             raise
+        if changed:
+            self._changed()
+
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call `callback` after each committed transaction (of this process, on this Database)
+        that announced a change; returns the function that removes it again."""
+        self._change_listeners.append(callback)
+
+        def remove() -> None:
+            if callback in self._change_listeners:
+                self._change_listeners.remove(callback)
+
+        return remove
+
+    def _changed(self) -> None:
+        # The data is committed whatever a listener does: a failing one is logged, not raised.
+        for callback in list(self._change_listeners):
+            try:
+                callback()
+            except Exception:
+                logger.exception("a change listener failed")
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query answers."""

@@ -1,11 +1,19 @@
-"""A loopback Bot API for tests: answers the methods eudesk uses, records calls, injects updates."""
+"""A loopback Bot API for tests: answers the methods eudesk uses, records calls, injects updates.
+
+For the outbox tests it also fails a share of sends on request (5xx, or 429 with retry_after),
+records every sendMessage attempt with its moment and answer, and counts deliveries per
+(chat, text) and per token (a worker process each, when several share the fake).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import random
 import time
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -28,6 +36,18 @@ class Call:
     result: Any = None  # what the fake answered ("result" of a successful call)
 
 
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One sendMessage attempt: to whom, by which token, when (time.monotonic), and the answer."""
+
+    chat_id: int
+    text: str
+    token: str
+    at: float
+    status: int  # 200 when delivered; 429, 5xx, 4xx when refused
+    retry_after: int = 0  # of a 429
+
+
 def _decode(value: str) -> Any:
     """PTB sends every field as JSON text in a form; plain strings stay strings."""
     try:
@@ -37,11 +57,17 @@ def _decode(value: str) -> Any:
 
 
 class FakeBotApi:
-    """Speaks /bot<TOKEN>/<method> on 127.0.0.1; only `token` is accepted (others get 401)."""
+    """Speaks /bot<TOKEN>/<method> on 127.0.0.1; only `token` and `more_tokens` are accepted
+    (others get 401). Worker processes given a token each can be told apart by it."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, more_tokens: Collection[str] = ()) -> None:
         self.token = token
+        self.tokens = frozenset({token, *more_tokens})
         self.calls: list[Call] = []
+        self.sends: list[Send] = []  # every sendMessage attempt, in the order answered
+        self.deliveries: Counter[tuple[int, str]] = Counter()  # (chat, text): times delivered
+        self.delivered_by: Counter[str] = Counter()  # token: messages delivered
+        self._flaky: tuple[random.Random, float, int] | None = None
         self.rate_limited_sends = 0
         self.retry_after = 1
         self.blocked_chats: set[int] = set()
@@ -87,6 +113,22 @@ class FakeBotApi:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
+    def flaky(self, rng: random.Random, rate: float, *, retry_after: int = 1) -> None:
+        """Refuse that share of sendMessage calls: half with a 5xx, half with a 429."""
+        self._flaky = (rng, rate, retry_after)
+
+    def early_sends(self) -> list[Send]:
+        """Sends to a chat made before the retry_after of an earlier 429 to it had elapsed."""
+        blocked_until: dict[int, float] = {}
+        early = []
+        for send in self.sends:
+            if send.at < blocked_until.get(send.chat_id, float("-inf")):
+                early.append(send)
+            if send.status == 429:
+                until = send.at + send.retry_after
+                blocked_until[send.chat_id] = max(blocked_until.get(send.chat_id, until), until)
+        return early
+
     def of(self, method: str, since: int = 0) -> list[Call]:
         return [c for c in self.calls[since:] if c.method == method]
 
@@ -119,7 +161,8 @@ class FakeBotApi:
             form = await request.post()
             params = {k: _decode(str(v)) for k, v in form.items()}
         answer = getattr(self, f"_api_{method}", None)
-        if request.match_info["token"] != self.token:
+        token = request.match_info["token"]
+        if token not in self.tokens:
             result: Any = _error(401, "Unauthorized")
         elif answer is None:
             result = _error(404, "Not Found: method not found")
@@ -129,6 +172,8 @@ class FakeBotApi:
             async with self._changed:
                 ok = not isinstance(result, web.Response)
                 self.calls.append(Call(method, params, files, result if ok else None))
+                if method == "sendMessage" and token in self.tokens:
+                    self._record_send(params, token, result)
                 self._changed.notify_all()
         if isinstance(result, web.Response):
             return result
@@ -165,12 +210,26 @@ class FakeBotApi:
             return refused
         if self.rate_limited_sends > 0:
             self.rate_limited_sends -= 1
-            return _error(
-                429,
-                f"Too Many Requests: retry after {self.retry_after}",
-                {"retry_after": self.retry_after},
-            )
+            return _too_many(self.retry_after)
+        if self._flaky is not None:
+            rng, rate, retry_after = self._flaky
+            if rng.random() < rate:
+                if rng.random() < 0.5:
+                    return _error(rng.choice([500, 502]), "Internal Server Error")
+                return _too_many(retry_after)
         return self._message(chat_id, text=params["text"])
+
+    def _record_send(self, params: dict[str, Any], token: str, result: Any) -> None:
+        chat_id, text = int(params["chat_id"]), str(params["text"])
+        status, retry_after = 200, 0
+        if isinstance(result, web.Response):
+            status = result.status
+            assert isinstance(result.body, bytes)  # json_response: the encoded body
+            retry_after = json.loads(result.body).get("parameters", {}).get("retry_after", 0)
+        else:
+            self.deliveries[chat_id, text] += 1
+            self.delivered_by[token] += 1
+        self.sends.append(Send(chat_id, text, token, time.monotonic(), status, retry_after))
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
         message = self._message(int(params["chat_id"]), text=params["text"])
@@ -227,6 +286,12 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=status)
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return _error(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 # Updates as Telegram sends them ------------------------------------------------------------------

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from eudesk.bot.app import build_dispatcher
+from eudesk.bot.app import ServiceRole, build_dispatcher
 from eudesk.bot.lifecycle import (
     ChatTransports,
     StartupError,
@@ -81,7 +81,7 @@ class FakeTransport:
 
 
 def fakes(*transports: FakeTransport, webhook: FakeTransport | None = None) -> TransportFactory:
-    def build(_settings: Settings, _dispatcher: Dispatcher) -> ChatTransports:
+    def build(_settings: Settings, _dispatcher: Dispatcher, _receive: bool) -> ChatTransports:
         return ChatTransports(
             in_order=list(transports), telegram_webhook=webhook, start_errors=(CannotStart,)
         )
@@ -90,9 +90,10 @@ def fakes(*transports: FakeTransport, webhook: FakeTransport | None = None) -> T
 
 
 def service_settings(port: int = 0, **overrides: Any) -> Settings:
-    """Explicit settings; port 0 (a free port) is below the variable's range, hence the copy."""
-    settings = Settings(_env_file=None, http_host="127.0.0.1", **{**NO_PLATFORMS, **overrides})
-    return settings.model_copy(update={"http_port": port})
+    """Explicit settings; port 0 picks a free port."""
+    return Settings(
+        _env_file=None, http_host="127.0.0.1", http_port=port, **{**NO_PLATFORMS, **overrides}
+    )
 
 
 class Running:
@@ -129,6 +130,7 @@ async def test_starts_in_order_and_stops_in_reverse(demo_db: Database) -> None:
         run_service(
             service_settings(),
             demo_db,
+            role=ServiceRole.WEB,
             stop_event=stop,
             transports=fakes(telegram, slack, webhook=telegram),
             on_ready=running.on_ready,
@@ -169,6 +171,7 @@ async def test_a_transport_that_cannot_start_stops_what_started(demo_db: Databas
             run_service(
                 service_settings(),
                 demo_db,
+                role=ServiceRole.WEB,
                 stop_event=asyncio.Event(),
                 transports=fakes(telegram, slack),
                 on_ready=running.on_ready,
@@ -189,6 +192,7 @@ async def test_a_secret_quoted_by_a_transport_is_not_repeated(demo_db: Database)
             run_service(
                 service_settings(telegram_token=TOKEN),
                 demo_db,
+                role=ServiceRole.WEB,
                 stop_event=asyncio.Event(),
                 transports=fakes(telegram),
             ),
@@ -209,6 +213,7 @@ async def test_a_bug_at_start_keeps_its_traceback_and_still_stops_the_rest(
             run_service(
                 service_settings(),
                 demo_db,
+                role=ServiceRole.WEB,
                 stop_event=asyncio.Event(),
                 transports=fakes(telegram, slack),
             ),
@@ -232,6 +237,7 @@ async def test_a_busy_http_port_is_a_startup_error(demo_db: Database) -> None:
             run_service(
                 service_settings(port),
                 demo_db,
+                role=ServiceRole.WEB,
                 stop_event=asyncio.Event(),
                 transports=fakes(FakeTransport("telegram", log)),
             ),
@@ -250,6 +256,7 @@ async def test_sigterm_stops_the_service_in_reverse_order(demo_db: Database) -> 
         run_service(
             service_settings(),
             demo_db,
+            role=ServiceRole.WEB,
             transports=fakes(FakeTransport("telegram", log), FakeTransport("slack", log)),
             on_ready=running.on_ready,
         )
@@ -330,7 +337,13 @@ async def test_both_platforms_in_one_process(
     )
     running, stop = Running(), asyncio.Event()
     task = asyncio.create_task(
-        run_service(settings, demo_db, stop_event=stop, on_ready=running.on_ready)
+        run_service(
+            settings,
+            demo_db,
+            role=ServiceRole.WEB,
+            stop_event=stop,
+            on_ready=running.on_ready,
+        )
     )
     try:
         await running.until_ready(task)
@@ -400,7 +413,7 @@ async def test_with_reminders_on_the_service_plans_and_stops_in_order(
                 stop_event=stop,
                 transports=fakes(telegram),
                 on_ready=running.on_ready,
-                reminders=True,
+                role=ServiceRole.ALL,
             )
         )
         await running.until_ready(task)

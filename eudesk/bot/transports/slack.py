@@ -125,15 +125,20 @@ def map_error(chat_id: str, exc: SlackApiError) -> TransportError:
 
 
 class SlackTransport:
-    """Receives commands, mentions, DMs and button presses; sends Replies (the Sender protocol)."""
+    """Receives commands, mentions, DMs and button presses; sends Replies (the Sender protocol).
+
+    With receive=False it only sends (a worker process): the Web API client checks the token,
+    no Socket Mode connection is opened and handle_http refuses every request.
+    """
 
     platform = PLATFORM
 
-    def __init__(self, settings: Settings, dispatcher: Dispatcher) -> None:
+    def __init__(self, settings: Settings, dispatcher: Dispatcher, *, receive: bool = True) -> None:
         if settings.slack_bot_token is None:
             raise ValueError("SlackTransport needs EUDESK_SLACK_BOT_TOKEN")
         token = settings.slack_bot_token.get_secret_value()
         self.dispatcher = dispatcher
+        self.receives = receive
         self._api_url = settings.slack_api_url
         self._signing_secret = settings.slack_signing_secret
         self._app_token = settings.slack_app_token
@@ -179,6 +184,9 @@ class SlackTransport:
             reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
             raise TransportStartError(PLATFORM, reason) from exc
         logger.info("slack: signed in as %s in %s", auth.get("user"), auth.get("team"))
+        if not self.receives:
+            logger.info("slack: started (send only)")
+            return
         if self._app_token is not None:
             self._socket = self.socket_mode_handler()
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
@@ -207,6 +215,8 @@ class SlackTransport:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """POST /slack/events: Bolt verifies the signature (401 when bad or stale) and routes."""
+        if not self.receives:
+            return web.Response(status=404, text="this process only sends")
         if self._signing_secret is None:
             return web.Response(status=404, text="Slack events arrive over Socket Mode")
         if self._closed:

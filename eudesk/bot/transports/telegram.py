@@ -139,18 +139,29 @@ def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
 
 
 class TelegramTransport:
-    """The Telegram side of eudesk: starts PTB on the shared loop and sends Replies (a Sender)."""
+    """The Telegram side of eudesk: starts PTB on the shared loop and sends Replies (a Sender).
+
+    With receive=False it only sends (a worker process): the bot is initialised, which checks
+    the token, but nothing polls, no webhook is set or deleted and the menus are left alone, so
+    the process that receives keeps its getUpdates or its webhook to itself.
+    """
 
     platform = PLATFORM
 
     def __init__(
-        self, settings: Settings, dispatcher: Dispatcher, *, poll_timeout: float = 10.0
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        *,
+        poll_timeout: float = 10.0,
+        receive: bool = True,
     ) -> None:
         if settings.telegram_token is None:
             raise TransportStartError("no token configured (EUDESK_TELEGRAM_TOKEN)")
         self.settings = settings
         self.dispatcher = dispatcher
         self.poll_timeout = poll_timeout
+        self.receives = receive
         self._token = settings.telegram_token.get_secret_value()
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else None
@@ -165,7 +176,7 @@ class TelegramTransport:
 
     @property
     def webhook_mode(self) -> bool:
-        return self.settings.telegram_webhook_url is not None
+        return self.receives and self.settings.telegram_webhook_url is not None
 
     @property
     def application(self) -> AnyApplication:
@@ -184,7 +195,7 @@ class TelegramTransport:
             .base_file_url(file_url(self.settings.telegram_api_url))
             .job_queue(None)
         )
-        if self.webhook_mode:
+        if self.webhook_mode or not self.receives:
             builder = builder.updater(None)
         app: AnyApplication = builder.build()
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_update))
@@ -213,6 +224,9 @@ class TelegramTransport:
             raise TransportStartError(f"{reason} ({self._redact(exc.message)})") from None
         self._app = app
         self._username = app.bot.username
+        if not self.receives:
+            logger.info("telegram: @%s started (send only)", self._username)
+            return
         try:
             await self._set_menus()
             if self.webhook_mode:
