@@ -7,7 +7,16 @@ import sys
 import typer
 from rich.console import Console
 
-from eudesk.bot import cli_broadcast, cli_data, cli_db, cli_reminders, cli_run, cli_users
+from eudesk.bot import (
+    cli_audit,
+    cli_backup,
+    cli_broadcast,
+    cli_data,
+    cli_db,
+    cli_reminders,
+    cli_run,
+    cli_users,
+)
 from eudesk.bot.settings import SettingsError
 from eudesk.storage.errors import DatabaseUnavailable, StorageError
 
@@ -29,6 +38,10 @@ app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
 app.command("broadcast")(cli_broadcast.broadcast_command)
 app.command("ack-status")(cli_broadcast.ack_status_command)
+app.command("backup")(cli_backup.backup_command)
+app.command("restore")(cli_backup.restore_command)
+app.command("audit")(cli_audit.audit_command)
+app.add_typer(cli_audit.retention_app, name="retention")
 app.command("run")(cli_run.run_command)
 app.command("console")(cli_run.console_command)
 

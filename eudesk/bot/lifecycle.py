@@ -191,6 +191,7 @@ def reminder_options(config: Settings) -> ReminderOptions:
         lease=timedelta(seconds=config.outbox_lease_seconds),
         digest_time=config.digest_time,
         guideline_reminder_days=config.guideline_reminder_days,
+        retention_years=config.retention_years,
     )
 
 

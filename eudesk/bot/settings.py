@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     digest_time: time = Field(
         time(8, 0), description="local time of the daily digest on working days (HH:MM)"
     )
+    retention_years: int = Field(
+        5, ge=1, le=100,
+        description="years after a passport's or visa's validity ends before it is anonymised",
+    )  # fmt: skip
     guideline_reminder_days: int = Field(
         3, ge=1, le=60, description="working days before an unacknowledged guideline is re-sent"
     )

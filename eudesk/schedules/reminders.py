@@ -21,6 +21,7 @@ from eudesk.schedules.ratelimit import RateLimiter, RateLimits
 from eudesk.schedules.scheduler import Ticker
 from eudesk.storage.db import Database
 from eudesk.storage.models import utcnow
+from eudesk.storage.retention import anonymise_expired
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class ReminderOptions:
     lease: timedelta = timedelta(seconds=60)  # a claimed row returns to pending after this
     digest_time: time = time(8, 0)  # local time of the digest on working days
     guideline_reminder_days: int = 3  # working days before an unacknowledged guideline is re-sent
+    retention_years: int = 5  # passport and visa data is anonymised this long after validity
+    retention_time: time = time(3, 0)  # local time of the daily retention run
 
 
 class ReminderService:
@@ -52,6 +55,7 @@ class ReminderService:
     ) -> None:
         options = options if options is not None else ReminderOptions()
         self.options = options
+        self._db, self._zone, self._clock = db, zone, clock
         calendar = WorkingCalendar(zone)
         self.planner = Planner(db, place=calendar_place(calendar), clock=clock)
         self.dispatcher = OutboxDispatcher(
@@ -72,6 +76,7 @@ class ReminderService:
         # the latest one per item, and a dispatcher started earlier could send the stale ones.
         await self.plan()
         self._ticker.every("planner", PLAN_EVERY_SECONDS, self.plan)
+        self._ticker.daily("retention", self.options.retention_time, self.retain)
         self._ticker.start()
         self._sending = asyncio.create_task(self.dispatcher.run_forever(self._stop))
 
@@ -86,6 +91,13 @@ class ReminderService:
                 await run()
             except Exception:
                 logger.exception("planning %s failed", step)
+
+    async def retain(self) -> None:
+        """Anonymise the passport and visa records past their retention (daily, at night)."""
+        report = await anonymise_expired(
+            self._db, years=self.options.retention_years, now=self._clock(), zone=self._zone
+        )
+        logger.info("retention: %s", report.detail())
 
     def wake(self) -> None:
         """Plan now: data changed (an import, a moved deadline)."""

@@ -32,7 +32,12 @@ from eudesk.storage.models.negotiations import (
     Meeting,
     NegotiatingGroup,
 )
-from eudesk.storage.models.notifications import AuditEntry, OutboxEntry, Subscription
+from eudesk.storage.models.notifications import (
+    AuditEntry,
+    CalendarFeed,
+    OutboxEntry,
+    Subscription,
+)
 from eudesk.storage.models.outreach import Agreement, Guideline, GuidelineDelivery
 from eudesk.storage.models.people import ChatPreference, Identity, Invite, User, UserRole
 from eudesk.storage.models.projects import (
@@ -50,6 +55,7 @@ __all__ = [
     "Base",
     "Body",
     "BodyKind",
+    "CalendarFeed",
     "Chapter",
     "ChatPreference",
     "Cluster",

@@ -47,6 +47,25 @@ class Subscription(CreatedAt, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class CalendarFeed(CreatedAt, Base):
+    """A chat's secret calendar address (/ical/TOKEN.ics): what it follows, as an .ics feed.
+
+    The token is the only credential of the feed (calendar apps cannot log in), so it is long,
+    random, and replaced by `eudesk ical rotate` when it leaks.
+    """
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[Platform] = mapped_column(enum_column(Platform))
+    chat_id: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    locale: Mapped[Locale] = mapped_column(enum_column(Locale), default=Locale.SR_LATN)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class OutboxEntry(CreatedAt, Base):
     """One notification to send; the dedupe key makes planning it twice a no-op."""
 

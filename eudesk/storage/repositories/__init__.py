@@ -10,6 +10,7 @@ from eudesk.storage.repositories.bodies import BodyRepository
 from eudesk.storage.repositories.broadcasts import BroadcastRepository
 from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
 from eudesk.storage.repositories.documents import DocumentRepository
+from eudesk.storage.repositories.feeds import FeedRepository
 from eudesk.storage.repositories.guidelines import GuidelineRepository
 from eudesk.storage.repositories.invites import InviteRepository
 from eudesk.storage.repositories.meetings import MeetingRepository
@@ -36,6 +37,7 @@ class Repositories:
         self.broadcasts = BroadcastRepository(session)
         self.agreements = AgreementRepository(session)
         self.subscriptions = SubscriptionRepository(session)
+        self.feeds = FeedRepository(session)
 
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "BroadcastRepository",
     "DeadlineRepository",
     "DocumentRepository",
+    "FeedRepository",
     "GuidelineRepository",
     "InviteRepository",
     "MeetingRepository",
