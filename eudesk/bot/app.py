@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher, Observer
+from eudesk.handlers.feeds import feed_calendar
 from eudesk.storage.db import Database
+from eudesk.storage.models import utcnow
+from eudesk.storage.repositories import Repositories
 
 
 class ServiceRole(StrEnum):
@@ -39,6 +43,7 @@ def handler_config(settings: Settings) -> HandlerConfig:
         zone=settings.zone,
         default_locale=settings.default_locale,
         passport_lookups_per_minute=settings.passport_lookups_per_minute,
+        public_url=settings.public_base_url,
     )
 
 
@@ -47,3 +52,13 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The core's entry point; `observe` sees every answered message (metrics)."""
     return Dispatcher(database, command_table(), handler_config(settings), observe=observe)
+
+
+def feed_source(settings: Settings, database: Database) -> Callable[[str], Awaitable[bytes | None]]:
+    """The .ics of a calendar feed token, for the HTTP server's /ical/TOKEN.ics."""
+
+    async def calendar(token: str) -> bytes | None:
+        async with database.transaction() as session:
+            return await feed_calendar(Repositories(session), token, utcnow(), settings.zone)
+
+    return calendar

@@ -13,6 +13,7 @@ from eudesk.bot import (
     cli_broadcast,
     cli_data,
     cli_db,
+    cli_ical,
     cli_reminders,
     cli_run,
     cli_users,
@@ -42,6 +43,7 @@ app.command("backup")(cli_backup.backup_command)
 app.command("restore")(cli_backup.restore_command)
 app.command("audit")(cli_audit.audit_command)
 app.add_typer(cli_audit.retention_app, name="retention")
+app.add_typer(cli_ical.ical_app, name="ical")
 app.command("run")(cli_run.run_command)
 app.command("console")(cli_run.console_command)
 

@@ -6,9 +6,9 @@ import enum
 import getpass
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -21,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from eudesk.bot.runtime import settings, with_database
 from eudesk.handlers.notifications import render_notification
 from eudesk.handlers.subscriptions import NUMBERED, leads
+from eudesk.schedules import digest as digest_module
 from eudesk.schedules import planner as planner_module
 from eudesk.schedules.calendar import WorkingCalendar
-from eudesk.schedules.planner import MARGIN, MAX_LEAD_MINUTES, Planner, calendar_place
+from eudesk.schedules.digest import DigestPlanner
+from eudesk.schedules.planner import MARGIN, Planner, calendar_place
 from eudesk.storage.db import Database
 from eudesk.storage.errors import RecordNotFound
 from eudesk.storage.models import (
@@ -40,6 +42,7 @@ from eudesk.storage.models import (
 )
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.repositories.outbox import OutboxRepository, OutboxStatus
+from eudesk.storage.repositories.subscriptions import MAX_LEAD_MINUTES
 
 outbox_app = typer.Typer(
     help="The outbox: what waits to be sent, and dead rows.", no_args_is_help=True
@@ -294,9 +297,10 @@ def preview_command(
     days: Annotated[int, typer.Option(min=1, max=90, help="how many days ahead")] = 7,
 ) -> None:
     """What would be sent in the next N days, one line each; writes nothing."""
-    zone = settings().zone
-    # The planner logs what it "planned"; here that is rolled back, so its count would mislead.
-    logging.getLogger(planner_module.__name__).setLevel(logging.WARNING)
+    zone, at = settings().zone, settings().digest_time
+    # The planners log what they "planned"; here that is rolled back, so counts would mislead.
+    for module in (planner_module, digest_module):
+        logging.getLogger(module.__name__).setLevel(logging.WARNING)
 
     async def work(database: Database) -> list[str]:
         await database.ping()  # an unreachable database: one line, not a traceback
@@ -310,11 +314,26 @@ def preview_command(
             outer = await connection.begin()
             try:
                 scratch = Database(connection)  # its commits are savepoints inside `outer`
+                calendar = WorkingCalendar(zone)
                 planner = Planner(
-                    scratch, place=calendar_place(WorkingCalendar(zone)), clock=lambda: now,
+                    scratch, place=calendar_place(calendar), clock=lambda: now,
                     horizon_minutes=horizon,
                 )  # fmt: skip
                 await planner.plan_once()
+                # The digest planner plans only today's digest, so it runs at each moment its
+                # tick would find one due; plan_today, not plan_once, which would cancel the
+                # digests of the earlier days of this dry run as old news.
+                digests = DigestPlanner(scratch, calendar=calendar, zone=zone, at=at,
+                                        clock=lambda: now)  # fmt: skip
+                async with scratch.transaction() as session:
+                    windows = await session.scalars(
+                        select(Subscription.quiet_start)
+                        .where(Subscription.topic == T.DIGEST, Subscription.active.is_(True))
+                        .distinct()
+                    )
+                    starts = {at} | {start for start in windows if start > at}
+                for moment in digest_moments(calendar, starts, now, until):
+                    await digests.plan_today(moment)
                 async with scratch.transaction() as session:
                     rows = await session.scalars(
                         select(OutboxEntry)
@@ -332,10 +351,29 @@ def preview_command(
     console.print(f"{len(lines)} notifications in the next {days} days")
 
 
+def digest_moments(
+    calendar: WorkingCalendar, starts: Iterable[time], now: datetime, until: datetime
+) -> list[datetime]:
+    """When a digest can first be due on each working day in [now, until), in UTC: at each of
+    `starts` (the digest time, and allowed hours that begin later), or now once that passed."""
+    zone, ordered = calendar.zone, sorted(set(starts))
+    local_now = now.astimezone(zone)
+    today = calendar.is_working_day(local_now.date())
+    moments = [now] if ordered and today and local_now.time() >= ordered[0] else []
+    day, last = local_now.date(), until.astimezone(zone).date()
+    while day <= last:
+        if calendar.is_working_day(day):
+            wanted = (datetime.combine(day, start, zone) for start in ordered)
+            moments += [moment.astimezone(UTC) for moment in wanted if now < moment < until]
+        day += timedelta(days=1)
+    return moments
+
+
 def _preview_line(entry: OutboxEntry, zone: ZoneInfo) -> str:
     reply = render_notification(_Rendered(entry.kind, entry.locale.value, entry.payload), zone)
     title = reply.title or (reply.lines[0] if reply.lines else entry.kind)
-    what = reply.lines[0] if reply.title and reply.lines else ""
+    # A digest's heading names its date and count; its first item alone would mislead.
+    what = reply.lines[0] if reply.title and reply.lines and entry.kind != "digest" else ""
     subscription = f"#{entry.subscription_id}" if entry.subscription_id else "-"
     text = f"{title} · {what}" if what else title
     chat = f"{entry.platform.value}:{entry.chat_id}"

@@ -20,6 +20,8 @@ PING_TIMEOUT = 5.0  # a health check must answer even when the database hangs
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FeedSource = Callable[[str], Awaitable[bytes | None]]  # token -> .ics, or None if unknown
+ICS_SUFFIX = ".ics"
 
 
 class TelegramWebhook(Protocol):
@@ -42,7 +44,9 @@ async def error_boundary(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException:
         raise
     except Exception:
-        logger.exception("%s %s failed", request.method, request.path)
+        # A feed's path holds its secret token: logged without it.
+        path = "/ical/***" if request.path.startswith("/ical/") else request.path
+        logger.exception("%s %s failed", request.method, path)
         return web.Response(status=500, text="internal error")
 
 
@@ -52,6 +56,7 @@ def build_http_app(
     *,
     telegram: TelegramWebhook | None = None,
     slack: SlackEvents | None = None,
+    feeds: FeedSource | None = None,
     transports_up: Callable[[], dict[str, bool]],
 ) -> web.Application:
     """Routes for what is configured: a webhook route exists only in its transport's mode."""
@@ -93,6 +98,33 @@ def build_http_app(
             return await events.handle_http(request)
 
         app.router.add_post("/slack/events", slack_events)
+
+    if feeds is not None:
+        source = feeds
+
+        async def calendar_feed(request: web.Request) -> web.Response:
+            name = request.match_info["name"]
+            if not name.endswith(ICS_SUFFIX):
+                raise web.HTTPNotFound()
+            try:
+                content = await source(name.removesuffix(ICS_SUFFIX))
+            except DatabaseUnavailable as exc:
+                logger.warning("calendar feed: %s", exc)
+                return web.Response(status=503, text="try again later",
+                                    headers={"Retry-After": "60"})  # fmt: skip
+            if content is None:
+                raise web.HTTPNotFound()
+            return web.Response(
+                body=content,
+                headers={
+                    "Content-Type": "text/calendar; charset=utf-8",
+                    "Content-Disposition": 'inline; filename="eudesk.ics"',
+                    # Calendar apps poll; five minutes old is fresh enough for deadlines.
+                    "Cache-Control": "private, max-age=300",
+                },
+            )
+
+        app.router.add_get("/ical/{name}", calendar_feed)
     return app
 
 

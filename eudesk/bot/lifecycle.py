@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from eudesk.bot.app import ServiceRole, build_dispatcher
+from eudesk.bot.app import ServiceRole, build_dispatcher, feed_source
 from eudesk.bot.http import HttpServer, SlackEvents, TelegramWebhook, build_http_app
 from eudesk.bot.metrics import Metrics
 from eudesk.bot.settings import Settings
@@ -126,6 +126,7 @@ async def run_service(
             # A worker must not claim the webhook routes: they belong to the web process.
             telegram=chat.telegram_webhook if role.receives else None,
             slack=chat.slack_events if role.receives else None,
+            feeds=feed_source(settings, database) if role.receives else None,
             transports_up=lambda: dict(up),
         ),
         settings.http_host,

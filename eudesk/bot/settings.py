@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     http_port: int = Field(
         8080, ge=0, le=65535, description="HTTP server port; 0 = any free port (printed)"
     )
+    public_url: str | None = Field(
+        None, description="the address people reach the HTTP server at (calendar feed links)"
+    )
 
     passport_lookups_per_minute: int = Field(
         10, ge=1, le=1000, description="passport/visa lookups a user may make per minute"
@@ -119,6 +122,13 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @property
+    def public_base_url(self) -> str:
+        """The base of links to the HTTP server: EUDESK_PUBLIC_URL, else host and port."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.http_host}:{self.http_port}"
 
     @property
     def zone(self) -> ZoneInfo:

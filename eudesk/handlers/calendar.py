@@ -83,6 +83,17 @@ router = Router(
             "en": "payment claim",
         },
         "calendar.kind.other": {"sr-Latn": "ostalo", "hu": "egyéb", "en": "other"},
+        "calendar.feed": {
+            "sr-Latn": "Vaš kalendar za pretplatu (Google, Outlook, telefon): {link}\nSadrži "
+            "rokove i sastanke koje pratite (/subscriptions) i sam se osvežava. Link je lični: ne "
+            "delite ga.",
+            "hu": "Feliratkozható naptára (Google, Outlook, telefon): {link}\nA követett "
+            "határidőket és üléseket tartalmazza (/subscriptions), és magától frissül. A link "
+            "személyes: ne ossza meg.",
+            "en": "Your calendar to subscribe to (Google, Outlook, phone): {link}\nIt holds the "
+            "deadlines and meetings you follow (/subscriptions) and keeps itself up to date. The "
+            "link is personal: do not share it.",
+        },
     }
 )
 
@@ -103,6 +114,10 @@ async def calendar(ctx: Context) -> Reply:
     # Until subscriptions exist, "follows" means: staff follow every open deadline and meeting;
     # a contact follows the open deadlines that concern their body and the meetings of the
     # negotiating groups they sit in (and of those chapters' clusters).
+    feed = await ctx.repos.feeds.for_chat(
+        ctx.incoming.platform, ctx.incoming.chat_id, user_id=ctx.user_id, locale=ctx.locale
+    )
+    link = ctx.t("calendar.feed", link=ctx.config.public_url + feed_path(feed.token))
     now = ctx.now()
     until = now + HORIZON
     repo = ctx.repos.meetings
@@ -124,7 +139,7 @@ async def calendar(ctx: Context) -> Reply:
     events = [*(deadline_event(ctx, d) for d in deadlines), *map(meeting_event, meetings)]
     if not events:
         # An iCalendar object must hold at least one component, so there is no file to send.
-        return Reply.text(ctx.t("calendar.empty", days=HORIZON.days))
+        return Reply(lines=[ctx.t("calendar.empty", days=HORIZON.days), link])
     events.sort(key=lambda e: (e.start, e.uid))
     content = build_calendar(events, stamp=now, zone=ctx.config.zone, name=ctx.t("calendar.name"))
     summary = ctx.t("calendar.ready", count=len(events), deadlines=len(deadlines),
@@ -132,10 +147,16 @@ async def calendar(ctx: Context) -> Reply:
     lines = [summary, ctx.t(scope)]
     if len(deadlines) >= MAX_EVENTS:
         lines.append(ctx.t("calendar.truncated", limit=MAX_EVENTS))
+    lines.append(link)
     return Reply(
         lines=lines,
         attachments=[Attachment("eudesk-calendar.ics", content, MEDIA_TYPE)],
     )
+
+
+def feed_path(token: str) -> str:
+    """Where the HTTP server serves a feed."""
+    return f"/ical/{token}.ics"
 
 
 def deadline_event(ctx: Context, d: CalendarDeadline) -> CalendarEvent:

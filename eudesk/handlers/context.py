@@ -27,6 +27,7 @@ class HandlerConfig:
     passport_lookups_per_minute: int = 10
     max_message_chars: int = 4000
     page_size: int = 10
+    public_url: str = "http://127.0.0.1:8080"  # where calendar apps reach /ical/TOKEN.ics
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,12 @@ def build_calendar(
     stamp: datetime,
     zone: ZoneInfo,
     name: str | None = None,
+    years: tuple[int, int] | None = None,
 ) -> bytes:
-    """The .ics bytes: one VEVENT per event, times as local times with the zone's VTIMEZONE."""
+    """The .ics bytes: one VEVENT per event, times as local times with the zone's VTIMEZONE.
+
+    `years` (first, last) adds the VTIMEZONE even when there are no events: a feed that is
+    empty for now is still a valid calendar (RFC 5545 wants at least one component)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -50,9 +54,13 @@ def build_calendar(
     if name:
         calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
+    spans = [years] if years else []
     if events:
         first = min(e.start for e in events).astimezone(zone).year
         last = max(e.end for e in events).astimezone(zone).year
+        spans.append((first, last))
+    if spans:
+        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
         calendar.add_component(_timezone(zone.key, first, last))
     for event in events:
         calendar.add_component(_vevent(event, stamp=stamp, zone=zone))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from eudesk.handlers import deadlines as _deadlines  # registers the deadline kind labels
 from eudesk.handlers import i18n
+from eudesk.handlers.digests import render_digest
 from eudesk.handlers.guideline_notices import render_guideline
 from eudesk.handlers.messages import Reply
 
@@ -47,6 +48,8 @@ class Notification(Protocol):
 
 def render_notification(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
     """The message a subscriber receives for one outbox row."""
+    if entry.kind == "digest":
+        return render_digest(entry, zone)
     if entry.kind in GUIDELINE_KINDS:
         return render_guideline(entry, zone)
     data: dict[str, Any] = json.loads(entry.payload or "{}")

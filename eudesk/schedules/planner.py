@@ -21,14 +21,17 @@ from eudesk.storage.repositories.planning import (
     OverdueReminder,
     PlanningRepository,
 )
-from eudesk.storage.repositories.subscriptions import MEETING_TOPICS, default_leads
+from eudesk.storage.repositories.subscriptions import (
+    MAX_LEAD_MINUTES,
+    lead_minutes,
+    topic_key,
+)
 
 logger = logging.getLogger(__name__)
 
 # (fire moment, subscription, now, item moment) -> the moment to send, or None to skip it.
 Place = Callable[[datetime, Subscription, datetime, datetime], "datetime | None"]
 
-MAX_LEAD_MINUTES = 90 * 24 * 60
 # Items are read this much beyond the largest lead: placement may move a fire earlier (to the
 # last working slot before a long holiday weekend), so its row must exist before then.
 MARGIN = timedelta(days=7)
@@ -55,19 +58,6 @@ def no_calendar(fire: datetime, sub: Subscription, now: datetime, item: datetime
     return fire if fire >= now else now
 
 
-def parse_leads(text: str, topic: SubscriptionTopic) -> list[int]:
-    """Lead times in minutes, largest first; nonsense entries dropped; empty → the topic default.
-
-    A meeting subscription stores its own leads like any other ("120" by default_leads); only
-    a row with no usable value falls back to the default of its topic.
-    """
-    leads = {int(part) for part in (p.strip() for p in text.split(",")) if part.isdigit()}
-    leads = {lead for lead in leads if 0 < lead <= MAX_LEAD_MINUTES}
-    if not leads:
-        leads = {int(part) for part in default_leads(topic).split(",")}
-    return sorted(leads, reverse=True)
-
-
 def leads_to_plan(moment: datetime, leads: list[int], now: datetime) -> list[int]:
     """The leads whose fire is ahead, plus only the latest of those already past (sent now).
 
@@ -77,16 +67,6 @@ def leads_to_plan(moment: datetime, leads: list[int], now: datetime) -> list[int
     ahead = [lead for lead in leads if moment - timedelta(minutes=lead) > now]
     past = [lead for lead in leads if moment - timedelta(minutes=lead) <= now]
     return ahead + ([min(past)] if past else [])
-
-
-def topic_key(sub: Subscription) -> str | None:
-    """The key items are matched on; chapter and cluster numbers normalised ("07" → "7")."""
-    if sub.topic == SubscriptionTopic.CALLS:
-        return ""
-    key = sub.topic_key.strip()
-    if sub.topic in MEETING_TOPICS:
-        return str(int(key)) if key.isdigit() else None
-    return key or None
 
 
 def payload(item: DueItem, lead: int | None) -> str:
@@ -182,7 +162,7 @@ class Planner:
         leads: dict[int, list[int]] = {}
         for sub in subs:
             key = topic_key(sub)
-            leads[sub.id] = parse_leads(sub.lead_minutes, sub.topic)
+            leads[sub.id] = lead_minutes(sub.lead_minutes, sub.topic)
             if key is None or not leads[sub.id]:
                 continue
             by_topic[sub.topic][key].append(sub)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eudesk.handlers.notifications import render_notification
 from eudesk.schedules.calendar import WorkingCalendar
 from eudesk.schedules.delivery import Sender
+from eudesk.schedules.digest import DigestPlanner
 from eudesk.schedules.guideline_reminders import AckReminderPlanner
 from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.schedules.planner import Planner, calendar_place
@@ -64,6 +65,9 @@ class ReminderService:
             limiter=RateLimiter(options.limits), max_attempts=options.max_attempts,
             lease=options.lease,
         )  # fmt: skip
+        self.digests = DigestPlanner(
+            db, calendar=calendar, zone=zone, at=options.digest_time, clock=clock
+        )
         self.ack_reminders = AckReminderPlanner(
             db, calendar=calendar, days=options.guideline_reminder_days, clock=clock
         )
@@ -81,10 +85,12 @@ class ReminderService:
         self._sending = asyncio.create_task(self.dispatcher.run_forever(self._stop))
 
     async def plan(self) -> None:
-        """One tick: reminders, then reminders to acknowledge guidelines; a failing step is
-        logged and does not keep the others from running."""
+        """One tick: reminders, digests, reminders to acknowledge guidelines; a failing step is
+        logged and does not keep the others from running. It runs once before sending starts:
+        after downtime it collapses missed reminders and cancels earlier days' digests."""
         for step, run in (
             ("reminders", self.planner.plan_once),
+            ("digests", self.digests.plan_once),
             ("guideline reminders", self.ack_reminders.plan_once),
         ):
             try:

@@ -200,7 +200,9 @@ async def test_someone_who_follows_nothing_gets_no_file(
             "lonely-contact", [Role.CONTACT], identities=[(Platform.CONSOLE, "lonely-contact")]
         )
     answer = await FakeChat(dispatcher, "lonely-contact").send("/calendar")
-    assert answer.text == "U narednih 90 dana nema rokova ni sastanaka koje pratite."
+    assert answer.reply.lines[0] == "U narednih 90 dana nema rokova ni sastanaka koje pratite."
+    assert "/ical/" in answer.reply.lines[1]
+    assert answer.reply.attachments == []
     assert not answer.reply.attachments
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eudesk.schedules.planner import Planner, leads_to_plan, no_calendar, parse_leads
+from eudesk.schedules.planner import Planner, leads_to_plan, no_calendar
 from eudesk.storage.db import Database
 from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import (
@@ -39,7 +39,7 @@ from eudesk.storage.models import (
     SubscriptionTopic,
 )
 from eudesk.storage.repositories.deadlines import DeadlineRepository
-from eudesk.storage.repositories.subscriptions import default_leads
+from eudesk.storage.repositories.subscriptions import default_leads, lead_minutes
 from tests.databases import discard_database, new_database_url
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -178,9 +178,9 @@ async def test_topics_match_their_items(db: Database) -> None:
 
 
 def test_leads_parse_and_missed_leads_collapse() -> None:
-    assert parse_leads("1440, 20160,x,-5,0,4320", T.CALLS) == [20160, 4320, 1440]
-    assert parse_leads("", T.CHAPTER_MEETINGS) == [120]
-    assert parse_leads("nonsense", T.CALLS) == [20160, 4320, 1440]
+    assert lead_minutes("1440, 20160,x,-5,0,4320", T.CALLS) == [20160, 4320, 1440]
+    assert lead_minutes("", T.CHAPTER_MEETINGS) == [120]
+    assert lead_minutes("nonsense", T.CALLS) == [20160, 4320, 1440]
     moment = NOW + 2 * DAY
     assert leads_to_plan(moment, [20160, 4320, 1440], NOW) == [1440, 4320]
     assert leads_to_plan(moment, [20160, 4320, 1440], NOW + 1.5 * DAY) == [1440]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from eudesk.schedules.calendar import Window, WorkingCalendar
-from eudesk.schedules.planner import MARGIN, MAX_LEAD_MINUTES, Planner, calendar_place
+from eudesk.schedules.planner import MARGIN, Planner, calendar_place
 from eudesk.storage.db import Database
 from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import (
@@ -29,6 +29,7 @@ from eudesk.storage.models import (
     Subscription,
     SubscriptionTopic,
 )
+from eudesk.storage.repositories.subscriptions import MAX_LEAD_MINUTES
 from tests.databases import discard_database, new_database_url
 
 BELGRADE = ZoneInfo("Europe/Belgrade")

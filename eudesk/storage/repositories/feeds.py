@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eudesk.storage.models import CalendarFeed, Locale, Platform
+from eudesk.storage.models import CalendarFeed, Locale, Platform, Subscription, SubscriptionTopic
+from eudesk.storage.repositories.planning import ITEM_TOPICS, DueItem, PlanningRepository
+from eudesk.storage.repositories.subscriptions import (
+    SubscriptionRepository,
+    lead_minutes,
+    topic_key,
+)
 
 TOKEN_BYTES = 32  # 256 random bits: the address is the feed's only credential
 
@@ -61,9 +68,52 @@ class FeedRepository:
             return []
         return list(await self._session.scalars(query))
 
+    async def followed(
+        self, platform: Platform, chat_id: str, start: datetime, end: datetime
+    ) -> list[FollowedItem]:
+        return await followed_items(self._session, platform, chat_id, start, end)
+
     async def rotate(self, feed: CalendarFeed, now: datetime) -> str:
         """A new token for the feed; the old address stops working at once."""
         feed.token = new_token()
         feed.rotated_at = now
         await self._session.flush()
         return feed.token
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedItem:
+    """A deadline or meeting a chat follows, with the lead times of the subscriptions it matched."""
+
+    item: DueItem
+    leads: tuple[int, ...]  # minutes before the item, largest first
+    cancelled: bool
+
+
+async def followed_items(
+    session: AsyncSession, platform: Platform, chat_id: str, start: datetime, end: datetime
+) -> list[FollowedItem]:
+    """The open and cancelled deadlines and meetings in (start, end] that the chat's active
+    subscriptions name, each once, by moment; the topic matching is the planner's own."""
+    connection = await session.connection()
+    planning = PlanningRepository(session, connection.dialect.name)
+    subscriptions = await SubscriptionRepository(session).for_chat(platform, chat_id)
+    by_topic: dict[SubscriptionTopic, dict[str, list[Subscription]]] = {}
+    for sub in subscriptions:
+        key = topic_key(sub)
+        if sub.topic in ITEM_TOPICS and key is not None:
+            by_topic.setdefault(sub.topic, {}).setdefault(key, []).append(sub)
+    found: dict[tuple[str, int], tuple[DueItem, set[int], bool]] = {}
+    for topic, keyed in by_topic.items():
+        for cancelled in (False, True):
+            for key, item in await planning.due_items(
+                topic, keyed.keys(), start, end, cancelled=cancelled
+            ):
+                entry = found.setdefault((item.item_type, item.id), (item, set(), cancelled))
+                for sub in keyed.get(key, []):
+                    entry[1].update(lead_minutes(sub.lead_minutes, sub.topic))
+    items = [
+        FollowedItem(item, tuple(sorted(leads, reverse=True)), cancelled)
+        for item, leads, cancelled in found.values()
+    ]
+    return sorted(items, key=lambda f: (f.item.moment, f.item.item_type, f.item.id))

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
@@ -29,10 +40,12 @@ from eudesk.storage.models import (
     Project,
     Subscription,
     SubscriptionTopic,
+    User,
 )
 
 REMINDER = "reminder"
 CANCELLATION = "cancellation"
+DIGEST = "digest"  # an outbox kind: one message listing what is coming
 DEADLINE = "deadline"
 MEETING = "meeting"
 # Bound parameters per statement stay far below SQLite's 32766 and asyncpg's 32767.
@@ -95,6 +108,21 @@ ITEM_TOPICS = (
     SubscriptionTopic.CHAPTER_MEETINGS,
     SubscriptionTopic.CLUSTER_MEETINGS,
 )
+# The topics a digest replaces: a chat with a digest gets these in it, not one by one.
+DEADLINE_TOPICS = (
+    SubscriptionTopic.BODY_DEADLINES,
+    SubscriptionTopic.PROJECT_DEADLINES,
+    SubscriptionTopic.PROGRAMME_DEADLINES,
+    SubscriptionTopic.CALLS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscription:
+    """A digest subscription and the code of its recipient's body (the fallback content)."""
+
+    subscription: Subscription
+    body_code: str | None
 
 
 def _deadline_item(row: Sequence[Any]) -> DueItem:
@@ -131,6 +159,27 @@ def _meetings(key: Key, status: MeetingStatus, start: datetime, end: datetime
     )
 
 
+def _has_digest() -> Exists:
+    """True for a Subscription row whose chat has an active digest (of an active contact)."""
+    digest, owner = aliased(Subscription), aliased(Contact)
+    return (
+        select(digest.id)
+        .outerjoin(owner, owner.id == digest.contact_id)
+        .where(
+            digest.platform == Subscription.platform,
+            digest.chat_id == Subscription.chat_id,
+            digest.topic == SubscriptionTopic.DIGEST,
+            digest.active.is_(True),
+            or_(digest.contact_id.is_(None), owner.active.is_(True)),
+        )
+        .exists()
+    )
+
+
+def _replaced_by_digest() -> ColumnElement[bool]:
+    return and_(Subscription.topic.in_(DEADLINE_TOPICS), _has_digest())
+
+
 class PlanningRepository:
     """Queries for the planner, on one session; `dialect` picks the INSERT ... ON CONFLICT."""
 
@@ -139,7 +188,10 @@ class PlanningRepository:
         self._dialect = dialect
 
     async def subscriptions(self, after_id: int, limit: int) -> list[Subscription]:
-        """Active item subscriptions (of active contacts) with id > after_id, by id: a chunk."""
+        """Active item subscriptions (of active contacts) with id > after_id, by id: a chunk.
+
+        Deadline topics of a chat with a digest are left out: the digest lists those items.
+        """
         rows = await self._session.scalars(
             select(Subscription)
             .outerjoin(Contact, Contact.id == Subscription.contact_id)
@@ -148,6 +200,7 @@ class PlanningRepository:
                 Subscription.active.is_(True),
                 Subscription.topic.in_(ITEM_TOPICS),
                 or_(Subscription.contact_id.is_(None), Contact.active.is_(True)),
+                ~_replaced_by_digest(),
             )
             .order_by(Subscription.id)
             .limit(limit)
@@ -162,11 +215,85 @@ class PlanningRepository:
         )
         return {sub.id: sub for sub in rows}
 
+    async def digest_subscriptions(self, after_id: int, limit: int) -> list[DigestSubscription]:
+        """Active digest subscriptions (of active contacts) with id > after_id, by id: a chunk;
+        each with its contact's body, else its user's."""
+        body_id = func.coalesce(Contact.body_id, User.body_id)
+        rows = await self._session.execute(
+            select(Subscription, Body.code)
+            .outerjoin(Contact, Contact.id == Subscription.contact_id)
+            .outerjoin(User, User.id == Subscription.user_id)
+            .outerjoin(Body, Body.id == body_id)
+            .where(
+                Subscription.id > after_id,
+                Subscription.active.is_(True),
+                Subscription.topic == SubscriptionTopic.DIGEST,
+                or_(Subscription.contact_id.is_(None), Contact.active.is_(True)),
+            )
+            .order_by(Subscription.id)
+            .limit(limit)
+        )
+        return [DigestSubscription(sub, code) for sub, code in rows]
+
+    async def item_subscriptions_of_chats(self, chat_ids: Collection[str]) -> list[Subscription]:
+        """Active item subscriptions (of active contacts) of these chats, on any platform."""
+        if not chat_ids:
+            return []
+        rows = await self._session.scalars(
+            select(Subscription)
+            .outerjoin(Contact, Contact.id == Subscription.contact_id)
+            .where(
+                Subscription.chat_id.in_(chat_ids),
+                Subscription.active.is_(True),
+                Subscription.topic.in_(ITEM_TOPICS),
+                or_(Subscription.contact_id.is_(None), Contact.active.is_(True)),
+            )
+            .order_by(Subscription.id)
+        )
+        return list(rows)
+
+    async def existing_keys(self, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that an outbox row already has, in whatever state."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _BATCH):
+            found.update(
+                await self._session.scalars(
+                    select(OutboxEntry.dedupe_key).where(
+                        OutboxEntry.dedupe_key.in_(wanted[start : start + _BATCH])
+                    )
+                )
+            )
+        return found
+
+    async def stale_digests(self, before: datetime) -> list[int]:
+        """Pending digests planned before `before` (an earlier day's: old news by now)."""
+        rows = await self._session.scalars(
+            select(OutboxEntry.id)
+            .where(
+                OutboxEntry.state == OutboxState.PENDING,
+                OutboxEntry.due_at < before,
+                OutboxEntry.kind == DIGEST,
+            )
+            .order_by(OutboxEntry.id)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows)
+
     async def due_items(
-        self, topic: SubscriptionTopic, keys: Collection[str], start: datetime, end: datetime
+        self,
+        topic: SubscriptionTopic,
+        keys: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        cancelled: bool = False,
     ) -> list[tuple[str, DueItem]]:
-        """(topic key, item) for open deadlines / scheduled meetings in (start, end]."""
+        """(topic key, item) for open deadlines / scheduled meetings in (start, end]; with
+        `cancelled`, the cancelled ones instead (a calendar feed shows them as cancelled)."""
         open_, scheduled = DeadlineStatus.OPEN, MeetingStatus.SCHEDULED
+        if cancelled:
+            open_, scheduled = DeadlineStatus.CANCELLED, MeetingStatus.CANCELLED
         match topic:
             case SubscriptionTopic.BODY_DEADLINES:
                 query = (
@@ -245,12 +372,15 @@ class PlanningRepository:
 
     async def stale_reminders(self, now: datetime) -> list[int]:
         """Pending reminders that must not go out: their item moved (older version), is no
-        longer open or scheduled, is gone or has passed; or their subscription ended."""
+        longer open or scheduled, is gone or has passed; or their subscription ended; or, for a
+        deadline, the chat has a digest now."""
         ids: list[int] = []
-        for item_type, model, moment, status in (
-            (DEADLINE, Deadline, Deadline.due_at, Deadline.status != DeadlineStatus.OPEN),
-            (MEETING, Meeting, Meeting.starts_at, Meeting.status != MeetingStatus.SCHEDULED),
-        ):
+        for item_type, model, moment, status, replaced in (
+            (DEADLINE, Deadline, Deadline.due_at, Deadline.status != DeadlineStatus.OPEN,
+             _replaced_by_digest()),
+            (MEETING, Meeting, Meeting.starts_at, Meeting.status != MeetingStatus.SCHEDULED,
+             false()),
+        ):  # fmt: skip
             query = (
                 select(OutboxEntry.id)
                 .outerjoin(model, model.id == OutboxEntry.item_id)
@@ -267,6 +397,7 @@ class PlanningRepository:
                         moment <= now,
                         Subscription.id.is_(None),
                         Subscription.active.is_(False),
+                        replaced,
                     ),
                 )
                 .order_by(OutboxEntry.id)

@@ -21,8 +21,34 @@ MEETING_LEADS = "120"  # 2 hours
 MEETING_TOPICS = frozenset({SubscriptionTopic.CHAPTER_MEETINGS, SubscriptionTopic.CLUSTER_MEETINGS})
 
 
+MAX_LEAD_MINUTES = 90 * 24 * 60
+
+
 def default_leads(topic: SubscriptionTopic) -> str:
     return MEETING_LEADS if topic in MEETING_TOPICS else DEADLINE_LEADS
+
+
+def lead_minutes(text: str, topic: SubscriptionTopic) -> list[int]:
+    """Lead times in minutes, largest first; nonsense entries dropped; empty → the topic default.
+
+    A meeting subscription stores its own leads like any other ("120" by default_leads); only
+    a row with no usable value falls back to the default of its topic.
+    """
+    leads = {int(part) for part in (p.strip() for p in text.split(",")) if part.isdigit()}
+    leads = {lead for lead in leads if 0 < lead <= MAX_LEAD_MINUTES}
+    if not leads:
+        leads = {int(part) for part in default_leads(topic).split(",")}
+    return sorted(leads, reverse=True)
+
+
+def topic_key(sub: Subscription) -> str | None:
+    """The key items are matched on; chapter and cluster numbers normalised ("07" → "7")."""
+    if sub.topic == SubscriptionTopic.CALLS:
+        return ""
+    key = sub.topic_key.strip()
+    if sub.topic in MEETING_TOPICS:
+        return str(int(key)) if key.isdigit() else None
+    return key or None
 
 
 class SubscriptionRepository:
