@@ -148,9 +148,8 @@ class OutboxDispatcher:
             logger.exception("outbox: cannot render row %d (%s)", entry.id, entry.kind)
             await self._dead(entry, f"render: {exc!r}")
             return _Next.GO_ON
-        await self.limiter.acquire(platform, chat_id)
         try:
-            message_id = await self.senders[platform].send(chat_id, reply)
+            message_id = await self._send(platform, chat_id, reply)
         except RateLimited as exc:
             self.limiter.pause(platform, chat_id, exc.retry_after)
             retry_at = self.clock() + timedelta(seconds=exc.retry_after)
@@ -176,6 +175,14 @@ class OutboxDispatcher:
             await OutboxRepository(session).mark_sent(entry.id, message_id, self.clock())
         self.sent += 1
         return _Next.GO_ON
+
+    async def _send(self, platform: str, chat_id: str, reply: Reply) -> str:
+        """One send inside the rate limits; the chat's limit counts from its completion."""
+        await self.limiter.acquire(platform, chat_id)
+        try:
+            return await self.senders[platform].send(chat_id, reply)
+        finally:
+            self.limiter.done(platform, chat_id)
 
     async def _failed(self, entry: OutboxEntry, exc: Exception) -> _Next:
         attempt = entry.attempts + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -167,7 +167,7 @@ class Planner:
                 continue
             by_topic[sub.topic][key].append(sub)
             reach[sub.topic] = max(reach[sub.topic], leads[sub.id][0])
-        rows: list[dict[str, Any]] = []
+        candidates: list[tuple[str, Subscription, DueItem, int]] = []
         for topic, keyed in by_topic.items():
             horizon = self._horizon or timedelta(minutes=reach[topic]) + MARGIN
             for key, item in await repo.due_items(topic, keyed.keys(), now, now + horizon):
@@ -175,19 +175,25 @@ class Planner:
                     # Each subscription's own reach, so chunking never changes what is planned.
                     own = self._horizon or timedelta(minutes=leads[sub.id][0]) + MARGIN
                     if item.moment <= now + own:
-                        rows += self._reminders(sub, item, leads[sub.id], now)
+                        for lead in leads_to_plan(item.moment, leads[sub.id], now):
+                            candidates.append((reminder_key(sub, item, lead), sub, item, lead))
+        # Most candidates were planned by an earlier tick: skip them before the costly part
+        # (placement, payload, insert), so a steady tick costs what is new, not what is due.
+        planned = await repo.existing_keys([key for key, *_ in candidates])
+        rows: list[dict[str, Any]] = []
+        for key, sub, item, lead in candidates:
+            if key not in planned and (row := self._reminder(key, sub, item, lead, now)):
+                rows.append(row)
         return rows
 
-    def _reminders(
-        self, sub: Subscription, item: DueItem, leads: list[int], now: datetime
-    ) -> Iterable[dict[str, Any]]:
-        for lead in leads_to_plan(item.moment, leads, now):
-            fire = max(item.moment - timedelta(minutes=lead), now)
-            due = self._place(fire, sub, now, item.moment)
-            if due is None or due > item.moment:  # never after the item, whatever placed it
-                continue
-            key = f"{sub.id}:{item.item_type}:{item.id}:{lead}:{item.version}"
-            yield _row(key, sub, item, REMINDER, due, payload(item, lead))
+    def _reminder(
+        self, key: str, sub: Subscription, item: DueItem, lead: int, now: datetime
+    ) -> dict[str, Any] | None:
+        fire = max(item.moment - timedelta(minutes=lead), now)
+        due = self._place(fire, sub, now, item.moment)
+        if due is None or due > item.moment:  # never after the item, whatever placed it
+            return None
+        return _row(key, sub, item, REMINDER, due, payload(item, lead))
 
     async def _notify_cancelled(self, now: datetime) -> int:
         """A short notice to every subscription already reminded of an item now cancelled."""
@@ -210,6 +216,11 @@ class Planner:
                 key = f"{sub.id}:{item.item_type}:{item.id}:cancel"
                 rows.append(_row(key, sub, item, CANCELLATION, due, payload(item, None)))
             return await repo.insert(rows)
+
+
+def reminder_key(sub: Subscription, item: DueItem, lead: int) -> str:
+    """The dedupe key: one row per subscription, item, lead time and item version."""
+    return f"{sub.id}:{item.item_type}:{item.id}:{lead}:{item.version}"
 
 
 def superseded(overdue: list[OverdueReminder]) -> list[int]:

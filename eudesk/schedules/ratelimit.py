@@ -45,6 +45,9 @@ class PlatformLimits:
         return self.group_prefix is not None and chat_id.startswith(self.group_prefix)
 
 
+OVERALL_GUARD = 0.015  # seconds added to the overall one-second window
+
+
 def platform_limits(
     *,
     telegram_per_second: int = 30,
@@ -52,10 +55,15 @@ def platform_limits(
     telegram_per_group_per_minute: int = 20,
     slack_per_channel_per_second: int = 1,
 ) -> dict[str, PlatformLimits]:
-    """The limits per platform; the defaults are the ones Telegram and Slack document."""
+    """The limits per platform; the defaults are the ones Telegram and Slack document.
+
+    The overall window is OVERALL_GUARD longer than a second: grants are spaced evenly, and
+    network jitter on the way to the platform could otherwise bring 31 arrivals into one of
+    its sliding seconds (about 1.5% of the rate, for no 429s).
+    """
     return {
         "telegram": PlatformLimits(
-            overall=Rate(telegram_per_second, 1.0),
+            overall=Rate(telegram_per_second, 1.0 + OVERALL_GUARD),
             per_chat=Rate(telegram_per_chat_per_second, 1.0),
             per_group=Rate(telegram_per_group_per_minute, 60.0),
             group_prefix="-",
@@ -96,6 +104,12 @@ class _Window:
         # interval be caught up, or an idle spell would end in a burst.
         slack = self.rate.interval / 4
         self.next_at = max(self.next_at, now - slack) + self.rate.interval
+
+    def restamp(self, now: float) -> None:
+        """Count the latest grant as happening at `now` (when its send completed)."""
+        if self.grants and now > self.grants[-1]:
+            self.grants[-1] = now
+            self.next_at = max(self.next_at, now + self.rate.interval)
 
     def idle_since(self, now: float) -> bool:
         return not self.grants or now - self.grants[-1] >= self.rate.per
@@ -156,6 +170,23 @@ class RateLimiter:
         self._acquired += 1
         if self._acquired % self._SWEEP_EVERY == 0:
             self._sweep()
+
+    def done(self, platform: str, chat_id: str) -> None:
+        """The send granted last for this chat has completed: the chat's windows count from now.
+
+        A grant is taken before the request leaves; the platform counts when it arrives. Two
+        sends a second apart at grant time can arrive closer than that when the first was
+        slow on its way, and a strict per-chat limit answers 429. Counting from completion
+        (at or after the platform's arrival) keeps a chat's sends at least a second apart
+        where the platform counts them; a chat's sends are sequential, so it costs nothing.
+        """
+        limits = self.limits.platforms.get(platform)
+        bucket = self._chats.get((platform, chat_id))
+        if limits is None or bucket is None:
+            return
+        now = self._clock()
+        for window in bucket.windows:
+            window.restamp(now)
 
     def pause(self, platform: str, chat_id: str, seconds: float) -> None:
         """After a 429 for this chat: no grant to it before `seconds` have passed."""
