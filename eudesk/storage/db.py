@@ -66,6 +66,9 @@ def _sqlite_listeners(engine: AsyncEngine) -> None:
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for a URL, with SQLite made transactional and foreign keys on."""
     url = async_url(url)
+    # A failed statement's exception text would otherwise carry its parameters (a passport
+    # number, a holder's name) into whatever logs it.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
         _sqlite_listeners(engine)
