@@ -36,6 +36,7 @@ Place = Callable[[datetime, Subscription, datetime, datetime], "datetime | None"
 # last working slot before a long holiday weekend), so its row must exist before then.
 MARGIN = timedelta(days=7)
 CHUNK = 500
+ANALYZE_AFTER = 5000  # new rows in one tick after which the outbox's statistics are refreshed
 
 
 def calendar_place(
@@ -139,6 +140,9 @@ class Planner:
                 break
             after = subs[-1].id
         notices = await self._notify_cancelled(now)
+        if created >= ANALYZE_AFTER:
+            async with self._db.transaction() as session:
+                await PlanningRepository(session, self._db.dialect).analyze_outbox()
         report = PlanReport(created, cancelled, notices)
         if report.created or report.cancelled:
             logger.info("planned %d reminders and %d notices, cancelled %d", report.created,

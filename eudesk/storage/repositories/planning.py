@@ -8,15 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Exists,
     Select,
+    String,
     and_,
+    any_,
+    cast,
     false,
     func,
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -252,18 +257,26 @@ class PlanningRepository:
         )
         return list(rows)
 
+    async def analyze_outbox(self) -> None:
+        """Refresh the outbox's statistics (PostgreSQL): after a tick that added thousands of
+        rows to a table last analysed near empty, the server would otherwise plan the next
+        ticks' lookups as scans of a tiny table until autovacuum got round to it."""
+        if self._dialect == "postgresql":
+            await self._session.execute(text("ANALYZE outbox"))
+
     async def existing_keys(self, keys: Collection[str]) -> set[str]:
         """Those of `keys` that an outbox row already has, in whatever state."""
         wanted = sorted(set(keys))
         found: set[str] = set()
         for start in range(0, len(wanted), _BATCH):
-            found.update(
-                await self._session.scalars(
-                    select(OutboxEntry.dedupe_key).where(
-                        OutboxEntry.dedupe_key.in_(wanted[start : start + _BATCH])
-                    )
-                )
-            )
+            batch = wanted[start : start + _BATCH]
+            if self._dialect == "postgresql":
+                # One array parameter rather than 500 scalar ones: less to render and send
+                # (rendering the binds was a tenth of a steady tick).
+                match = OutboxEntry.dedupe_key == any_(cast(literal(batch), ARRAY(String)))
+            else:
+                match = OutboxEntry.dedupe_key.in_(batch)
+            found.update(await self._session.scalars(select(OutboxEntry.dedupe_key).where(match)))
         return found
 
     async def stale_digests(self, before: datetime) -> list[int]:
