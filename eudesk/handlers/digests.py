@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from eudesk.handlers import i18n
 from eudesk.handlers.messages import Reply
+from eudesk.handlers.notices import payload_moment
 from eudesk.storage.models import Locale
 
 i18n.register(
@@ -84,7 +85,7 @@ def plural(locale: str, count: int) -> str:
 def _line(item: dict[str, Any], locale: str, zone: ZoneInfo) -> str:
     """ "02.12. 10:00 — rok: Interim report (TISA)" in the reader's language and zone."""
     meeting = item.get("type") == "meeting"
-    moment = _moment(item.get("moment"))
+    moment = payload_moment(item.get("moment"))
     when = short_datetime(moment, locale, zone) if moment else "?"
     label = i18n.translate(locale, "digest.meeting" if meeting else "digest.deadline")
     title = str(item.get("title") or item.get("ref") or "")
@@ -112,12 +113,5 @@ def _count(value: object) -> int:
 def _date(text: object) -> date | None:
     try:
         return date.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
-def _moment(text: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         return None

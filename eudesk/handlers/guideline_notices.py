@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from eudesk.handlers import guidelines as _guidelines  # registers the button label
 from eudesk.handlers import i18n
 from eudesk.handlers.messages import Button, Reply
+from eudesk.handlers.notices import Notification, payload_moment
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 SUMMARY_CHARS = 1500  # a guideline's summary is a paragraph; the link carries the rest
@@ -36,12 +36,6 @@ i18n.register(
 )  # fmt: skip
 
 
-class Notification(Protocol):
-    kind: str
-    locale: str
-    payload: str
-
-
 def render_guideline(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
     """A guideline as its contact (with the Acknowledge button) or a subscriber receives it."""
     data: dict[str, Any] = json.loads(entry.payload or "{}")
@@ -57,7 +51,7 @@ def render_guideline(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
     if data.get("link"):
         lines.append(str(data["link"]))
     fields = []
-    published = _moment(data.get("published_at"))
+    published = payload_moment(data.get("published_at"))
     if published is not None:
         fields.append((i18n.translate(locale, "notice.published"),
                        i18n.format_date(published, locale, zone)))  # fmt: skip
@@ -71,12 +65,3 @@ def render_guideline(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
         buttons=[Button(i18n.translate(locale, "guidelines.button", ref=ref), f"/ack {ref}")],
         footer=i18n.translate(locale, "notice.ack_footer", ref=ref),
     )
-
-
-def _moment(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from eudesk.handlers import deadlines as _deadlines  # registers the deadline kind labels
@@ -12,6 +11,7 @@ from eudesk.handlers import i18n
 from eudesk.handlers.digests import render_digest
 from eudesk.handlers.guideline_notices import render_guideline
 from eudesk.handlers.messages import Reply
+from eudesk.handlers.notices import Notification, payload_moment
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 GUIDELINE_KINDS = frozenset({"guideline", "guideline_reminder"})
@@ -38,14 +38,6 @@ i18n.register(
 )  # fmt: skip
 
 
-class Notification(Protocol):
-    """What rendering needs of an outbox row."""
-
-    kind: str
-    locale: str
-    payload: str
-
-
 def render_notification(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply:
     """The message a subscriber receives for one outbox row."""
     if entry.kind == "digest":
@@ -55,7 +47,7 @@ def render_notification(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply
     data: dict[str, Any] = json.loads(entry.payload or "{}")
     locale = entry.locale
     meeting = data.get("item_type") == "meeting"
-    moment = _moment(data.get("starts_at") if meeting else data.get("due_at"))
+    moment = payload_moment(data.get("starts_at") if meeting else data.get("due_at"))
     when = i18n.format_datetime(moment, locale, zone) if moment else "?"
     title = str(data.get("title") or data.get("ref") or "")
     if entry.kind == "cancellation":
@@ -82,12 +74,3 @@ def render_notification(entry: Notification, zone: ZoneInfo = BELGRADE) -> Reply
             fields.append((i18n.translate(locale, "notify.programme"), data["programme_name"]))
     lines = [f"{name}: {value}" if name else value for name, value in fields]
     return Reply(title=heading, lines=lines, footer=i18n.translate(locale, "notify.footer"))
-
-
-def _moment(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
