@@ -19,6 +19,7 @@ from eudesk.storage.models import Locale, Platform, Subscription, SubscriptionTo
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_reference
 from tests.cli import run_cli
+from tests.databases import throwaway_database
 from tests.handlers.rfc5545 import problems
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -44,16 +45,22 @@ async def _make_feed(db: Database, chat_id: str = "555001") -> str:
 
 
 async def test_the_feed_over_http(
-    migrated_database: Database, caplog: pytest.LogCaptureFixture
+    backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # A database of its own: the feed is read through the pool, so its rows must commit.
+    async with throwaway_database(backend, tmp_path) as database:
+        await _serve_a_feed(database, caplog)
+
+
+async def _serve_a_feed(database: Database, caplog: pytest.LogCaptureFixture) -> None:
     # Our server's and aiohttp's own logs (the database driver's DEBUG lines are pinned to
     # WARNING in production by configure_logging; test_logging covers those).
     caplog.set_level(logging.DEBUG, logger="eudesk")
     caplog.set_level(logging.DEBUG, logger="aiohttp")
-    token = await _make_feed(migrated_database)
+    token = await _make_feed(database)
     settings = Settings(_env_file=None)
     app = build_http_app(
-        migrated_database, Metrics([]), feeds=feed_source(settings, migrated_database),
+        database, Metrics([]), feeds=feed_source(settings, database),
         transports_up=dict,
     )  # fmt: skip
     server = HttpServer(app, "127.0.0.1", 0)
