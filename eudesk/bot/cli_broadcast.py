@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -79,7 +86,7 @@ def broadcast_command(
             )
             if dry_run or not contacts:
                 return guideline, None
-            with _bar("queueing", len(contacts)) as advance:
+            with _ProgressBar("queueing", len(contacts)) as advance:
                 report = await repos.broadcasts.broadcast(
                     guideline, contacts, utcnow(), progress=advance
                 )
@@ -124,7 +131,7 @@ async def _follow(database: Database, guideline_id: int) -> None:
     """A progress bar of this guideline's notifications until none is pending or leased."""
     counts = await _states(database, guideline_id)
     total = sum(counts.values())
-    with _bar("sending", total) as advance:
+    with _ProgressBar("sending", total) as advance:
         done = 0
         while True:
             counts = await _states(database, guideline_id)
@@ -151,7 +158,7 @@ async def _states(database: Database, guideline_id: int) -> dict[OutboxState, in
         return {state: count for state, count in rows}
 
 
-class _bar:
+class _ProgressBar:
     """A rich progress bar on stderr that counts handled items."""
 
     def __init__(self, label: str, total: int) -> None:
@@ -170,12 +177,12 @@ class _bar:
 
 
 class _Advance:
-    def __init__(self, progress: Progress, task: object) -> None:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress = progress
         self._task = task
 
     def __call__(self, count: int) -> None:
-        self._progress.advance(self._task, count)  # type: ignore[arg-type]
+        self._progress.advance(self._task, count)
 
 
 def ack_status_command(
