@@ -44,7 +44,8 @@ from eudesk.bot.transports.telegram_render import render
 from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
-from eudesk.handlers.notifications import BELGRADE, render_notification
+from eudesk.handlers.notices import BELGRADE
+from eudesk.handlers.notifications import render_notification
 from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.schedules.ratelimit import Rate, RateLimiter, RateLimits, platform_limits
 from eudesk.storage.db import Database

@@ -27,7 +27,7 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from eudesk.handlers.notifications import BELGRADE
+from eudesk.handlers.notices import BELGRADE
 from eudesk.schedules.calendar import WorkingCalendar
 from eudesk.schedules.planner import MARGIN, Planner, calendar_place
 from eudesk.storage.db import Database

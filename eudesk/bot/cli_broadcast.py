@@ -10,17 +10,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from sqlalchemy import func, select
 
+from eudesk.bot.cli_data import progress_bar
 from eudesk.bot.runtime import settings, with_database
 from eudesk.storage.changes import announce
 from eudesk.storage.db import Database
@@ -86,7 +79,14 @@ def broadcast_command(
             )
             if dry_run or not contacts:
                 return guideline, None
-            with _ProgressBar("queueing", len(contacts)) as advance:
+            with progress_bar("queueing") as update:
+                done = 0
+
+                def advance(count: int) -> None:
+                    nonlocal done
+                    done += count
+                    update(done, len(contacts))
+
                 report = await repos.broadcasts.broadcast(
                     guideline, contacts, utcnow(), progress=advance
                 )
@@ -131,16 +131,12 @@ async def _follow(database: Database, guideline_id: int) -> None:
     """A progress bar of this guideline's notifications until none is pending or leased."""
     counts = await _states(database, guideline_id)
     total = sum(counts.values())
-    with _ProgressBar("sending", total) as advance:
-        done = 0
+    with progress_bar("sending") as update:
         while True:
             counts = await _states(database, guideline_id)
-            finished = (
-                total - counts.get(OutboxState.PENDING, 0) - counts.get(OutboxState.LEASED, 0)
-            )
-            advance(finished - done)
-            done = finished
-            if done >= total:
+            waiting = counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.LEASED, 0)
+            update(total - waiting, total)
+            if not waiting:
                 break
             await asyncio.sleep(WAIT_POLL_SECONDS)
     console.print(
@@ -156,33 +152,6 @@ async def _states(database: Database, guideline_id: int) -> dict[OutboxState, in
             .group_by(OutboxEntry.state)
         )
         return {state: count for state, count in rows}
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr that counts handled items."""
-
-    def __init__(self, label: str, total: int) -> None:
-        self._progress = Progress(
-            TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=errors, transient=True,
-        )  # fmt: skip
-        self._task = self._progress.add_task(label, total=total)
-
-    def __enter__(self) -> _Advance:
-        self._progress.start()
-        return _Advance(self._progress, self._task)
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-
-class _Advance:
-    def __init__(self, progress: Progress, task: TaskID) -> None:
-        self._progress = progress
-        self._task = task
-
-    def __call__(self, count: int) -> None:
-        self._progress.advance(self._task, count)
 
 
 def ack_status_command(

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 from eudesk.handlers import guidelines as _guidelines  # registers the button label
 from eudesk.handlers import i18n
 from eudesk.handlers.messages import Button, Reply
-from eudesk.handlers.notices import Notification, payload_moment
+from eudesk.handlers.notices import BELGRADE, Notification, payload_moment
 
-BELGRADE = ZoneInfo("Europe/Belgrade")
 SUMMARY_CHARS = 1500  # a guideline's summary is a paragraph; the link carries the rest
 del _guidelines
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+BELGRADE = ZoneInfo("Europe/Belgrade")  # the default zone notifications are shown in
 
 
 class Notification(Protocol):

@@ -11,9 +11,8 @@ from eudesk.handlers import i18n
 from eudesk.handlers.digests import render_digest
 from eudesk.handlers.guideline_notices import render_guideline
 from eudesk.handlers.messages import Reply
-from eudesk.handlers.notices import Notification, payload_moment
+from eudesk.handlers.notices import BELGRADE, Notification, payload_moment
 
-BELGRADE = ZoneInfo("Europe/Belgrade")
 GUIDELINE_KINDS = frozenset({"guideline", "guideline_reminder"})
 del _deadlines
 

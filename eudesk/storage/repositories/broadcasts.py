@@ -19,7 +19,6 @@ from eudesk.storage.models import (
     Contact,
     Guideline,
     GuidelineAudience,
-    OutboxEntry,
     OutboxState,
     Platform,
     Subscription,
@@ -27,6 +26,7 @@ from eudesk.storage.models import (
 )
 from eudesk.storage.models import GuidelineDelivery as Delivery
 from eudesk.storage.repositories.bodies import BodyRepository
+from eudesk.storage.repositories.outbox_rows import insert_new
 from eudesk.storage.text import fold
 
 GUIDELINE = "guideline"  # outbox kind: the guideline itself, with an Acknowledge button
@@ -209,7 +209,7 @@ class BroadcastRepository:
                     f"{GUIDELINE}:{guideline.id}:contact:{contact.id}", GUIDELINE, guideline,
                     chat, contact.locale.value, now, contact_id=contact.id,
                 ))  # fmt: skip
-            new = await self._insert(rows)
+            new = await insert_new(self._session, rows)
             queued += new
             already += len(rows) - new
             if progress is not None:
@@ -289,7 +289,7 @@ class BroadcastRepository:
             }
             for d in due
         ]
-        created = await self._insert(rows)
+        created = await insert_new(self._session, rows)
         ids = [d.delivery_id for d in due]
         for start in range(0, len(ids), _BATCH):
             await self._session.execute(
@@ -337,7 +337,7 @@ class BroadcastRepository:
             for sub in subs
             if (sub.platform, sub.chat_id) not in reached
         ]
-        return await self._insert(rows)
+        return await insert_new(self._session, rows)
 
     @staticmethod
     def _row(
@@ -359,22 +359,3 @@ class BroadcastRepository:
             "payload": guideline_payload(guideline, ack=contact_id is not None),
             "state": OutboxState.PENDING, "attempts": 0,
         }  # fmt: skip
-
-    async def _insert(self, rows: list[dict[str, Any]]) -> int:
-        """Insert rows, skipping dedupe keys that exist; how many were new."""
-        if not rows:
-            return 0
-        connection = await self._session.connection()
-        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        statement = (
-            insert(OutboxEntry)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxEntry.id)
-        )
-        # In dedupe-key order, so concurrent broadcasts take the key locks in one order.
-        ordered = sorted(rows, key=lambda row: str(row["dedupe_key"]))
-        created = 0
-        for start in range(0, len(ordered), _BATCH):
-            result = await connection.execute(statement, ordered[start : start + _BATCH])
-            created += len(result.all())
-        return created

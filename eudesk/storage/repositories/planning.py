@@ -24,7 +24,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 
@@ -47,6 +46,7 @@ from eudesk.storage.models import (
     SubscriptionTopic,
     User,
 )
+from eudesk.storage.repositories.outbox_rows import insert_new
 
 REMINDER = "reminder"
 CANCELLATION = "cancellation"
@@ -460,27 +460,8 @@ class PlanningRepository:
         return done
 
     async def insert(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Insert outbox rows, skipping those whose dedupe key exists; returns how many were new.
-
-        Rows go in dedupe-key order, so concurrent planners take the key locks in one order
-        and wait for each other instead of deadlocking.
-        """
-        ordered = sorted({row["dedupe_key"]: row for row in rows}.items())
-        values = [row for _, row in ordered]
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        # One statement with a parameter list: compiled once (cached), sent in batches of
-        # rows by SQLAlchemy's insertmanyvalues; RETURNING yields only the rows inserted.
-        statement = (
-            insert(OutboxEntry)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxEntry.id)
-        )
-        connection = await self._session.connection()
-        created = 0
-        for start in range(0, len(values), _BATCH):
-            result = await connection.execute(statement, values[start : start + _BATCH])
-            created += len(result.all())
-        return created
+        """Insert outbox rows, skipping those whose dedupe key exists; how many were new."""
+        return await insert_new(self._session, rows)
 
 
 def _numbers(keys: Collection[str]) -> list[int]:
