@@ -38,7 +38,12 @@ from eudesk.storage.models.notifications import (
     OutboxEntry,
     Subscription,
 )
-from eudesk.storage.models.outreach import Agreement, Guideline, GuidelineDelivery
+from eudesk.storage.models.outreach import (
+    Agreement,
+    BroadcastDraft,
+    Guideline,
+    GuidelineDelivery,
+)
 from eudesk.storage.models.people import ChatPreference, Identity, Invite, User, UserRole
 from eudesk.storage.models.projects import (
     Deadline,
@@ -55,6 +60,7 @@ __all__ = [
     "Base",
     "Body",
     "BodyKind",
+    "BroadcastDraft",
     "CalendarFeed",
     "Chapter",
     "ChatPreference",

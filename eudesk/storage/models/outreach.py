@@ -61,3 +61,24 @@ class Agreement(CreatedAt, DemoFlag, Base):
     areas: Mapped[str | None] = mapped_column(Text)
     status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus))
     search_key: Mapped[str] = mapped_column(String(600), default="")
+
+
+class BroadcastDraft(CreatedAt, Base):
+    """A previewed broadcast waiting for its author's Send: the button carries only `token`.
+
+    The audience is stored as it was previewed (body ids), so pressing Send queues exactly what
+    the preview counted; `sent_at` is set once, by the first press that claims it.
+    """
+
+    __tablename__ = "broadcast_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # opaque, random
+    guideline_id: Mapped[int] = mapped_column(ForeignKey("guidelines.id", ondelete="CASCADE"))
+    author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body_ids: Mapped[str] = mapped_column(Text)  # comma-separated ids of the previewed bodies
+    targets: Mapped[str] = mapped_column(String(400))  # what the author typed, for the audit
+    text: Mapped[str] = mapped_column(Text)  # the preview as shown
+    locale: Mapped[Locale] = mapped_column(enum_column(Locale))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
