@@ -1,12 +1,28 @@
-"""Queries over bodies (secretariats, local self-government units) and contacts."""
+"""Queries over bodies (secretariats, local self-government units) and contacts.
+
+Two lookups by what a person types: `find(text)` lists the candidates (for search answers),
+`find_one(text)` resolves one body from a code or a name in any script, or says why it cannot
+(None when nothing matches, AmbiguousBody with the candidates when several do).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eudesk.storage.errors import StorageError
 from eudesk.storage.models import Body
 from eudesk.storage.text import contains_pattern, fold
+
+
+class AmbiguousBody(StorageError):
+    """The text names more than one body; carries the candidates, best first."""
+
+    def __init__(self, text: str, candidates: list[Body]) -> None:
+        self.text = text
+        self.candidates = candidates
+        codes = ", ".join(body.code for body in candidates)
+        super().__init__(f"{text!r} matches several bodies: {codes}")
 
 
 class BodyRepository:
@@ -43,6 +59,31 @@ class BodyRepository:
             return 2, body.name_sr_latn
 
         return sorted(found, key=rank)[:limit]
+
+    async def find_one(self, text: str) -> Body | None:
+        """The one body that text names: its code (any case), or its name in any script or
+        language ("Бачка Топола" = "Backa Topola" = "Topolya"), or the only body whose name
+        contains text. None when no body matches; AmbiguousBody when several do.
+        """
+        text = text.strip()
+        if not text:
+            return None
+        by_code = await self._session.scalar(
+            select(Body).where(func.lower(Body.code) == text.lower())
+        )
+        if by_code is not None:
+            return by_code
+        candidates = await self.find(text, limit=1000)
+        exact = [body for body in candidates if self.is_exact(body, text)]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise AmbiguousBody(text, exact)
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise AmbiguousBody(text, candidates[:10])
+        return None
 
     @staticmethod
     def is_exact(body: Body, text: str) -> bool:
