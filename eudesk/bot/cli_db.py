@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
 from rich.console import Console
 
-from eudesk.bot.runtime import settings, with_database
+from eudesk.bot.runtime import open_database, settings, with_database
 from eudesk.storage.db import Database, safe_url
 from eudesk.storage.migrate import current_revision, head_revision, upgrade
 
@@ -22,7 +24,7 @@ def upgrade_command() -> None:
         await upgrade(database)
         return before, await current_revision(database)
 
-    before, after = with_database(work)
+    before, after = with_database(work, create=True)  # the one command that makes a database
     url = safe_url(settings().database_url)
     if before == after:
         console.print(f"{url}: already at revision {after}")
@@ -33,5 +35,16 @@ def upgrade_command() -> None:
 @app.command("current")
 def current_command() -> None:
     """Print the schema revision of the configured database and the newest one shipped."""
-    revision = with_database(current_revision)
-    console.print(f"database: {revision or 'empty'}; newest: {head_revision()}")
+
+    async def read() -> str | None:
+        # No schema check: this is how an operator looks at a database that fails it.
+        database = open_database(settings())
+        try:
+            return await current_revision(database)
+        finally:
+            await database.dispose()
+
+    revision = asyncio.run(read())
+    head = head_revision()
+    state = "" if revision == head else " (run `eudesk db upgrade`)"
+    console.print(f"database: {revision or 'empty'}; newest: {head}{state}")

@@ -14,6 +14,7 @@ from typing import Protocol
 from eudesk.bot.app import ServiceRole, build_dispatcher, feed_source
 from eudesk.bot.http import HttpServer, SlackEvents, TelegramWebhook, build_http_app
 from eudesk.bot.metrics import Metrics
+from eudesk.bot.runtime import require_schema
 from eudesk.bot.settings import Settings
 from eudesk.handlers import command_table
 from eudesk.handlers.dispatch import Dispatcher
@@ -27,14 +28,20 @@ from eudesk.storage.db import Database
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 30.0  # per component: in-flight replies finish, a hung SDK does not block exit
+# Exit statuses of `eudesk run` (2 is a bad setting, 3 an unreachable database: see cli.py).
+CANNOT_START = 1  # a component could not start (a busy port, an API out of reach): may pass
+TOKEN_REJECTED = 4  # Telegram or Slack rejected a token: only a new token helps, no restart
 
 
 class StartupError(Exception):
-    """A component could not start; the message is one line, safe to print (no secrets)."""
+    """A component could not start; the message is one line, safe to print (no secrets).
+    `exit_status` is what `eudesk run` exits with: TOKEN_REJECTED when the platform refused
+    a token (the systemd units do not restart on it), else CANNOT_START."""
 
-    def __init__(self, component: str, reason: str) -> None:
+    def __init__(self, component: str, reason: str, *, exit_status: int = CANNOT_START) -> None:
         self.component = component
         self.reason = reason
+        self.exit_status = exit_status
         super().__init__(f"cannot start {component}: {reason}")
 
 
@@ -114,7 +121,8 @@ async def run_service(
     HTTP port once everything is up.
 
     Raises StartupError when a component cannot start, after stopping what had started;
-    DatabaseUnavailable when the database does not answer (the CLI's own line for it)."""
+    DatabaseUnavailable when the database does not answer, DatabaseNotReady when it is not at
+    this eudesk's schema (the CLI's own lines for them)."""
     metrics = Metrics(command.name for command in command_table().commands)
     dispatcher = build_dispatcher(settings, database, observe=metrics.observe)
     chat = transports(settings, dispatcher, role.receives)
@@ -136,6 +144,7 @@ async def run_service(
     with stop_on_signals(stop):
         async with AsyncExitStack() as stack:
             await database.ping()
+            await require_schema(database)  # before serving: "run `eudesk db upgrade`"
             for transport in chat.in_order:
                 await start(transport.platform, transport.start(), chat.start_errors, settings)
                 up[transport.platform] = True
@@ -204,11 +213,18 @@ async def start(
     *,
     where: str = "",
 ) -> None:
-    """Await a start; an expected failure becomes a StartupError naming the component."""
+    """Await a start; an expected failure becomes a StartupError naming the component, and
+    one that says a token was rejected (its `rejected_token`, the variable's name) exits with
+    TOKEN_REJECTED and names the variable, never its value."""
     try:
         await starting
     except expected as exc:
         reason = redact(describe(exc), settings)
+        token = getattr(exc, "rejected_token", None)
+        if isinstance(token, str) and token:
+            raise StartupError(
+                component, f"{token} was rejected: {reason}", exit_status=TOKEN_REJECTED
+            ) from exc
         raise StartupError(component, f"{where}: {reason}" if where else reason) from exc
 
 

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 
 from eudesk.bot.app import ServiceRole, build_dispatcher
 from eudesk.bot.lifecycle import (
+    CANNOT_START,
+    TOKEN_REJECTED,
     ChatTransports,
     StartupError,
     TransportFactory,
@@ -30,6 +32,7 @@ from eudesk.bot.settings import Settings
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.handlers.messages import Reply
 from eudesk.storage.db import Database
+from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import Locale, OutboxEntry, Platform, SubscriptionTopic
 from eudesk.storage.repositories import Repositories
 from tests.bot.fake_slack import TOKEN as SLACK_TOKEN
@@ -423,3 +426,97 @@ async def test_with_reminders_on_the_service_plans_and_stops_in_order(
         await asyncio.wait_for(task, 30)
         assert planned  # the calls ahead were planned for chat 4242 before start-up finished
         assert log == ["start telegram", "http server up", "stop telegram"]
+
+
+def no_proxy_env() -> dict[str, str]:
+    names = {name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}
+    return names | {name.lower(): "" for name in names}
+
+
+async def migrated_sqlite_url(folder: Path) -> str:
+    url = f"sqlite:///{folder}/eudesk.db"
+    database = Database.from_url(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+    return url
+
+
+@pytest.mark.parametrize("platform", ["telegram", "slack"])
+async def test_eudesk_run_with_a_rejected_token_exits_with_the_status_the_units_name(
+    tmp_path: Path, platform: str
+) -> None:
+    """One line naming the variable (never its value); the status systemd will not restart on."""
+    url = await migrated_sqlite_url(tmp_path)
+    rejected = {"telegram": "999:REJECTED-telegram-token", "slack": "xoxb-rejected-slack-token"}
+    if platform == "telegram":
+        fake_bot = FakeBotApi("123:ACCEPTED-token")
+        await fake_bot.start()
+        close = fake_bot.close
+        env = {"EUDESK_TELEGRAM_TOKEN": rejected[platform],
+               "EUDESK_TELEGRAM_API_URL": fake_bot.base_url}  # fmt: skip
+        variable = "EUDESK_TELEGRAM_TOKEN"
+    else:
+        fake_slack = FakeSlack()
+        await fake_slack.start()
+        close = fake_slack.stop
+        env = {"EUDESK_SLACK_BOT_TOKEN": rejected[platform],
+               "EUDESK_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+               "EUDESK_SLACK_API_URL": fake_slack.api_url}  # fmt: skip
+        variable = "EUDESK_SLACK_BOT_TOKEN"
+    try:
+        result = await asyncio.to_thread(
+            run_cli, "run", database_url=url, cwd=tmp_path,
+            extra_env={**no_proxy_env(), **env, "EUDESK_HTTP_PORT": "0"},
+        )  # fmt: skip
+    finally:
+        await close()
+    assert result.returncode == TOKEN_REJECTED, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"eudesk: cannot start {platform}: {variable} was rejected"), last
+    assert rejected[platform] not in result.stderr + result.stdout
+    assert rejected[platform].split(":")[-1] not in result.stderr + result.stdout
+    assert_units_prevent_restart_on(TOKEN_REJECTED)
+
+
+def assert_units_prevent_restart_on(status: int) -> None:
+    units = sorted((Path(__file__).resolve().parents[2] / "deploy").glob("eudesk-*.service"))
+    for unit in units:
+        if "run --only" in unit.read_text():
+            assert f"RestartPreventExitStatus=2 {status}" in unit.read_text(), unit.name
+
+
+async def test_a_rejected_slack_app_token_names_it(demo_db: Database) -> None:
+    """Socket Mode: the bot token is fine, apps.connections.open refuses the app token."""
+    fake = FakeSlack()
+    await fake.start()
+    settings = service_settings(
+        slack_bot_token=SLACK_TOKEN, slack_app_token="xapp-1-rejected-app-token",
+        slack_api_url=fake.api_url,
+    )  # fmt: skip
+    try:
+        with pytest.raises(StartupError) as caught:
+            await asyncio.wait_for(
+                run_service(settings, demo_db, role=ServiceRole.WEB, stop_event=asyncio.Event()),
+                30,
+            )
+    finally:
+        await fake.stop()
+    assert caught.value.exit_status == TOKEN_REJECTED
+    assert str(caught.value).startswith("cannot start slack: EUDESK_SLACK_APP_TOKEN was rejected")
+    assert "xapp-1-rejected-app-token" not in str(caught.value)
+    assert fake.called("apps.connections.open")
+
+
+async def test_an_unreachable_api_is_not_a_rejected_token(demo_db: Database) -> None:
+    """Out of reach may pass: it keeps the plain status, so systemd tries again."""
+    settings = service_settings(
+        telegram_token=TOKEN, telegram_api_url=f"http://127.0.0.1:{free_port()}/bot"
+    )
+    with pytest.raises(StartupError) as caught:
+        await asyncio.wait_for(
+            run_service(settings, demo_db, role=ServiceRole.WEB, stop_event=asyncio.Event()), 30
+        )
+    assert caught.value.exit_status == CANNOT_START

@@ -38,12 +38,23 @@ SEEN_EVENTS = 10_000  # event ids remembered to drop Slack's retried deliveries 
 MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 
 
-class TransportStartError(Exception):
-    """A transport could not start; the message names it and why, and holds no secret."""
+# auth.test / apps.connections.open errors that mean "this token will never work".
+TOKEN_REFUSED = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+     "not_allowed_token_type"}
+)  # fmt: skip
+BOT_TOKEN_VARIABLE = "EUDESK_SLACK_BOT_TOKEN"
+APP_TOKEN_VARIABLE = "EUDESK_SLACK_APP_TOKEN"
 
-    def __init__(self, transport: str, reason: str) -> None:
+
+class TransportStartError(Exception):
+    """A transport could not start; the message names it and why, and holds no secret.
+    `rejected_token` names the variable of a token Slack refused (never its value)."""
+
+    def __init__(self, transport: str, reason: str, *, rejected_token: str | None = None) -> None:
         self.transport = transport
         self.reason = reason
+        self.rejected_token = rejected_token
         super().__init__(f"{transport}: {reason}")
 
 
@@ -179,7 +190,10 @@ class SlackTransport:
         except SlackApiError as exc:
             error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
             reason = f"the Web API rejected the bot token (auth.test: {error})"
-            raise TransportStartError(PLATFORM, reason) from exc
+            refused = error in TOKEN_REFUSED or exc.response.status_code == 401
+            raise TransportStartError(
+                PLATFORM, reason, rejected_token=BOT_TOKEN_VARIABLE if refused else None
+            ) from exc
         except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
             reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
             raise TransportStartError(PLATFORM, reason) from exc
@@ -188,9 +202,26 @@ class SlackTransport:
             logger.info("slack: started (send only)")
             return
         if self._app_token is not None:
+            # The Socket Mode client retries a refused app token forever, logging a traceback
+            # each time: ask apps.connections.open once first (its URL is simply not used).
+            await self._check_app_token(self._app_token.get_secret_value())
             self._socket = self.socket_mode_handler()
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             logger.info("slack: Socket Mode connected")
+
+    async def _check_app_token(self, app_token: str) -> None:
+        try:
+            await self._outbox_client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            reason = f"Slack refused the app token (apps.connections.open: {error})"
+            refused = error in TOKEN_REFUSED or exc.response.status_code == 401
+            raise TransportStartError(
+                PLATFORM, reason, rejected_token=APP_TOKEN_VARIABLE if refused else None
+            ) from exc
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
+            raise TransportStartError(PLATFORM, reason) from exc
 
     def socket_mode_handler(self) -> AsyncSocketModeHandler:
         """Socket Mode over the app token (the handler opens an aiohttp session: close it)."""

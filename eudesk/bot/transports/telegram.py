@@ -50,11 +50,16 @@ _PAGING = re.compile(r"^/\S+ p\d+(\s|$)")
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
-class TransportStartError(TransportError):
-    """A transport could not start (bad token, unreachable API); the message is safe to print."""
+TOKEN_VARIABLE = "EUDESK_TELEGRAM_TOKEN"
 
-    def __init__(self, reason: str) -> None:
+
+class TransportStartError(TransportError):
+    """A transport could not start (bad token, unreachable API); the message is safe to print.
+    `rejected_token` names the variable of a token the Bot API refused (never its value)."""
+
+    def __init__(self, reason: str, *, rejected_token: str | None = None) -> None:
         super().__init__(PLATFORM, reason)
+        self.rejected_token = rejected_token
 
 
 def _incoming(chat: Chat, user: User, text: str, *, is_callback: bool) -> Incoming:
@@ -216,7 +221,8 @@ class TelegramTransport:
         except InvalidToken:
             await self._abandon(app)
             raise TransportStartError(
-                "the Bot API rejected the token (getMe: Unauthorized)"
+                "the Bot API rejected the token (getMe: Unauthorized)",
+                rejected_token=TOKEN_VARIABLE,
             ) from None
         except TelegramError as exc:
             await self._abandon(app)
@@ -240,6 +246,11 @@ class TelegramTransport:
                 await app.updater.start_polling(
                     timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
                 )
+        except InvalidToken:  # revoked between getMe and here
+            await self.stop()
+            raise TransportStartError(
+                "the Bot API rejected the token (Unauthorized)", rejected_token=TOKEN_VARIABLE
+            ) from None
         except TelegramError as exc:
             await self.stop()
             raise TransportStartError(self._redact(exc.message)) from None
