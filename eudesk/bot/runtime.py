@@ -82,7 +82,7 @@ def location(url: URL) -> str:
     (a relative one depends on the working directory), else the URL without its password."""
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return str(Path(url.database).resolve())
-    return safe_url(url)
+    return safe_url(url.set(drivername=url.get_backend_name()))  # as written: no +asyncpg
 
 
 @lru_cache(maxsize=1)

@@ -280,20 +280,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_eudesk_run_names_the_transport_that_cannot_start(tmp_path: Path) -> None:
-    no_proxy = {name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}
-    no_proxy |= {name.lower(): "" for name in no_proxy}
-    result = run_cli(
+async def test_eudesk_run_names_the_transport_that_cannot_start(tmp_path: Path) -> None:
+    result = await asyncio.to_thread(
+        run_cli,
         "run",
-        database_url=f"sqlite:///{tmp_path}/eudesk.db",
+        database_url=await migrated_sqlite_url(tmp_path),
         cwd=tmp_path,
         extra_env={
-            **no_proxy,
+            **no_proxy_env(),
             "EUDESK_TELEGRAM_TOKEN": TOKEN,
             "EUDESK_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}/bot",
         },
     )
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == CANNOT_START, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("eudesk: cannot start telegram: "), result.stderr
     assert "Traceback" not in result.stderr
