@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from enum import StrEnum
-from typing import Annotated
+from functools import partial
+from pathlib import Path
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -13,6 +19,11 @@ from eudesk.bot.app import ServiceRole, build_dispatcher
 from eudesk.bot.runtime import settings, with_database
 from eudesk.bot.settings import Settings
 from eudesk.bot.transports.console import ConsoleTransport
+from eudesk.bot.transports.console_files import ConsoleFiles
+from eudesk.bot.transports.console_sender import ConsoleSender
+from eudesk.handlers.notifications import render_notification
+from eudesk.schedules.delivery import Sender
+from eudesk.schedules.outbox import OutboxDispatcher
 from eudesk.storage.db import Database, safe_url
 from eudesk.storage.errors import RecordNotFound
 from eudesk.storage.migrate import upgrade
@@ -23,6 +34,10 @@ from eudesk.storage.seed import seed_demo, seed_reference
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 DEMO_USER = "demo"
 NOTHING_TO_RUN = 2  # `--only` with no chat platform configured: a configuration error
+DRAIN_ROUNDS = 10  # at the end of a session, outbox rounds for what is due already
+
+# Starts the reminder service with these senders; stopped when the stack closes.
+StartReminders = Callable[[AsyncExitStack, Mapping[str, Sender]], Awaitable[None]]
 
 
 class Only(StrEnum):
@@ -82,19 +97,76 @@ async def ensure_console_identity(database: Database, name: str) -> None:
         )
 
 
-async def chat_in_console(database: Database, name: str) -> int:
+async def chat_in_console(
+    database: Database,
+    name: str,
+    *,
+    config: Settings | None = None,
+    files: ConsoleFiles | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    reminders: StartReminders | None = None,
+) -> int:
+    """A console session as `name`, with the reminder service running alongside it: what is
+    due for the session's chat is shown in it (see ConsoleSender). At the end of input the
+    notifications due by then are delivered, then the service stops. Returns the messages
+    answered."""
+    config = config if config is not None else settings()
     await ensure_console_identity(database, name)
-    dispatcher = build_dispatcher(settings(), database)
-    return await ConsoleTransport(dispatcher, name).run()
+    files = files if files is not None else ConsoleFiles.beside(config.sqlite_path())
+    session = ConsoleTransport(
+        build_dispatcher(config, database), name, files=files, zone=config.zone
+    )
+    sender = ConsoleSender(session, files, zone=config.zone)
+    if reminders is None:
+        # Imported here: the lifecycle brings the HTTP server along, which the console never uses.
+        from eudesk.bot.lifecycle import start_reminders
+
+        def reminders(stack: AsyncExitStack, senders: Mapping[str, Sender]) -> Awaitable[None]:
+            return start_reminders(stack, config, database, senders)
+
+    async with AsyncExitStack() as stack:
+        await reminders(stack, {sender.platform: sender})
+        answered = await session.run(stdin or sys.stdin, stdout or sys.stdout)
+        await deliver_due(database, sender, config)
+    return answered
+
+
+async def deliver_due(database: Database, sender: ConsoleSender, config: Settings) -> int:
+    """Send the console notifications due now, in a few rounds (each chat's rows in order);
+    the running service may be sending some of them too: a claim is exclusive."""
+    outbox = OutboxDispatcher(
+        database,
+        {sender.platform: sender},
+        partial(render_notification, zone=config.zone),
+        worker=f"console-{os.getpid()}",
+    )
+    for _ in range(DRAIN_ROUNDS):
+        if not await outbox.run_once():
+            break
+    return outbox.sent
 
 
 def console_command(
     as_user: Annotated[str, typer.Option("--as", help="user name to speak as")] = DEMO_USER,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            help="folder for attachments (USER/FILE, mode 0600) and for other console users' "
+            "notifications (console-outbox.log); default: next to the SQLite database, or ./var",
+        ),
+    ] = None,
 ) -> None:
-    """Chat with eudesk in the terminal; piped input is read one message per line."""
+    """Chat with eudesk in the terminal; piped input is read one message per line.
+
+    Reminders, digests and guidelines for you appear in the session as they fall due; files
+    (a meeting's .ics) are written to disk and their path shown. Stop with Ctrl-D or /quit.
+    """
+    folder = ConsoleFiles(files.absolute()) if files is not None else None
 
     async def work(database: Database) -> int:
-        return await chat_in_console(database, as_user)
+        return await chat_in_console(database, as_user, files=folder)
 
     try:
         with_database(work)
@@ -138,10 +210,10 @@ def run_command(
         )
         raise typer.Exit(NOTHING_TO_RUN)
     if init_demo:
-        with_database(prepare_demo)
+        with_database(prepare_demo, create=True)
     if not chat_configured(config):  # no chat platform: the console, as the demo coordinator
         console.print(f"eudesk: no chat platform configured; console as {DEMO_USER!r}")
-        console_command(DEMO_USER)
+        console_command(DEMO_USER, None)
         return
     # Imported here: the console and the other commands need no HTTP server or chat SDK.
     from eudesk.bot.lifecycle import StartupError, run_service
@@ -156,5 +228,5 @@ def run_command(
         with_database(lambda database: run_service(config, database, role=role, on_ready=ready))
     except StartupError as exc:
         console.print(f"eudesk: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(getattr(exc, "exit_status", 1)) from None
     console.print("eudesk: stopped")
