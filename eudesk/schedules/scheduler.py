@@ -15,6 +15,33 @@ logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 
+# APScheduler logs each run at INFO ("Running job ...", "Job ... executed successfully": two
+# lines every 15 s) and each job it adds or starts. Nothing in them needs an operator; they are
+# DEBUG here. Its warnings (a run skipped or missed) and errors pass unchanged.
+ROUTINE_LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default")
+
+
+class _Routine(logging.Filter):
+    """INFO records become DEBUG ones, dropped unless the root logger is at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def _quiet_routine_lines() -> None:
+    for name in ROUTINE_LOGGERS:
+        routine = logging.getLogger(name)
+        if not any(isinstance(f, _Routine) for f in routine.filters):
+            routine.addFilter(_Routine())
+
+
+_quiet_routine_lines()
+
 
 class Ticker:
     """Named jobs that never overlap themselves; the database, not this, holds the plan."""

@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from eudesk.bot.http import TELEGRAM_SECRET_HEADER, HttpServer, build_http_app
+from eudesk.bot.lifecycle import ChatTransports, run_service
 from eudesk.bot.logging_setup import HANDLER_NAME, MASK, QUIET, configure_logging
 from eudesk.bot.metrics import Metrics
 from eudesk.bot.runtime import log_format, secrets_of
@@ -28,11 +29,17 @@ from eudesk.bot.transports.telegram import TelegramTransport
 from eudesk.handlers import command_table
 from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
+from eudesk.handlers.messages import Reply
+from eudesk.schedules.delivery import TransportError
 from eudesk.schedules.reminders import ReminderService
+from eudesk.schedules.scheduler import Ticker
+from eudesk.storage.changes import announce_now
 from eudesk.storage.db import Database
 from eudesk.storage.models import (
     DocumentStatus,
     Locale,
+    OutboxEntry,
+    OutboxState,
     PassportRecord,
     Platform,
     SubscriptionTopic,
@@ -465,3 +472,113 @@ async def demo_db_reference(database: Database) -> str:
         )
     assert reference is not None
     return reference
+
+
+# -- quiet at INFO: what an operator acts on, nothing per tick ---------------------------------
+
+
+def per_tick(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.INFO and r.name.startswith("apscheduler")
+    ]
+
+
+async def run_ticks(count: int) -> None:
+    """A Ticker job every 20 ms until it ran `count` times (the planner's job, made quick)."""
+    runs = 0
+    enough = asyncio.Event()
+
+    async def job() -> None:
+        nonlocal runs
+        runs += 1
+        if runs >= count:
+            enough.set()
+
+    ticker = Ticker(ZoneInfo("Europe/Belgrade"))
+    ticker.every("planner", 0.02, job)
+    ticker.start()
+    try:
+        await asyncio.wait_for(enough.wait(), 30)
+    finally:
+        ticker.stop()
+
+
+async def test_scheduler_ticks_write_nothing_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    await run_ticks(5)
+    assert per_tick(caplog) == []
+
+
+async def test_scheduler_ticks_still_show_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    """The lines are demoted, not lost: EUDESK_LOG_LEVEL=DEBUG shows each run."""
+    caplog.set_level(logging.DEBUG)
+    await run_ticks(3)
+    running = [r for r in caplog.records if r.name.startswith("apscheduler")]
+    assert any(r.getMessage().startswith("Running job") for r in running)
+    assert all(r.levelno < logging.INFO for r in running)
+
+
+class RefusingTransport:
+    """Telegram as the service sees it, but every send fails."""
+
+    platform = "telegram"
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        raise TransportError("telegram", "Bad Request: chat says no")
+
+
+async def test_at_info_the_service_logs_start_dead_letters_and_stop_only(
+    backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with throwaway_database(backend, tmp_path) as database:
+        async with database.transaction() as session:
+            entry = OutboxEntry(
+                dedupe_key="test:quiet-logs", platform=Platform.TELEGRAM, chat_id="4242",
+                kind="reminder", payload=json.dumps({"title": "Izveštaj", "ref": "D-1"}),
+                due_at=datetime.now(UTC) - timedelta(minutes=1),
+            )  # fmt: skip
+            session.add(entry)
+        settings = Settings(
+            _env_file=None, database_url="sqlite://", http_host="127.0.0.1", http_port=0,
+            telegram_token=None, slack_bot_token=None, outbox_max_attempts=1,
+        )  # fmt: skip
+        transport = RefusingTransport()
+
+        def only_telegram(_s: Settings, _d: Dispatcher, _r: bool) -> ChatTransports:
+            return ChatTransports(in_order=[transport])
+
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            run_service(settings, database, stop_event=stop, transports=only_telegram)
+        )
+        try:
+            for _ in range(300):  # until the dispatcher gave the row up (at most 30 s)
+                async with database.transaction() as session:
+                    state = await session.scalar(
+                        select(OutboxEntry.state).where(OutboxEntry.id == entry.id)
+                    )
+                if state == OutboxState.DEAD or task.done():
+                    break
+                await asyncio.sleep(0.1)
+            # A few planner runs more, woken as a data change would wake them.
+            for _ in range(3):
+                await announce_now(database)
+                await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+    assert state == OutboxState.DEAD
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert any(
+        line.startswith("started (all): telegram, reminders, http on port") for line in lines
+    )
+    assert any(f"row {entry.id} dead after 1 attempts" in line for line in lines), lines
+    assert lines[-1] == "stopped"
+    assert per_tick(caplog) == []
