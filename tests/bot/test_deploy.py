@@ -139,7 +139,8 @@ def test_nginx_routes_every_public_path_and_keeps_the_rest_internal() -> None:
 
 def env_example() -> tuple[dict[str, str], dict[str, str]]:
     """(set, commented) variables of the example environment file, name -> value."""
-    set_, commented = {}, {}
+    set_: dict[str, str] = {}
+    commented: dict[str, str] = {}
     for line in ENV_EXAMPLE.read_text().splitlines():
         match = re.match(r"^(#\s*)?(EUDESK_[A-Z0-9_]+)=(.*)$", line)
         if match:
