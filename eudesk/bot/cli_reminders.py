@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import getpass
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -18,9 +17,12 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from eudesk.bot.cli_output import FORMAT_HELP, OutputFormat, emit
 from eudesk.bot.runtime import settings, with_database
+from eudesk.handlers import i18n
+from eudesk.handlers.leads import BadLead, format_leads, parse_leads
 from eudesk.handlers.notifications import render_notification
-from eudesk.handlers.subscriptions import NUMBERED, leads
+from eudesk.handlers.subscriptions import NUMBERED
 from eudesk.schedules import digest as digest_module
 from eudesk.schedules import planner as planner_module
 from eudesk.schedules.calendar import WorkingCalendar
@@ -28,6 +30,7 @@ from eudesk.schedules.digest import DigestPlanner
 from eudesk.schedules.planner import MARGIN, Planner, calendar_place
 from eudesk.storage.db import Database
 from eudesk.storage.errors import RecordNotFound
+from eudesk.storage.leads import Lead
 from eudesk.storage.models import (
     Contact,
     DigestFrequency,
@@ -41,8 +44,9 @@ from eudesk.storage.models import (
     utcnow,
 )
 from eudesk.storage.repositories import Repositories
+from eudesk.storage.repositories.bodies import AmbiguousBody
 from eudesk.storage.repositories.outbox import OutboxRepository, OutboxStatus
-from eudesk.storage.repositories.subscriptions import MAX_LEAD_MINUTES
+from eudesk.storage.repositories.subscriptions import MAX_LEAD_REACH, subscription_leads
 
 outbox_app = typer.Typer(
     help="The outbox: what waits to be sent, and dead rows.", no_args_is_help=True
@@ -53,8 +57,7 @@ console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = SubscriptionTopic
-_LEAD = re.compile(r"^(\d{1,6})([mhdw]?)$")
-_UNIT_MINUTES = {"": 1, "m": 1, "h": 60, "d": 1440, "w": 7 * 1440}
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)]
 
 
 class ChatPlatform(enum.StrEnum):
@@ -80,7 +83,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 @outbox_app.command("status")
-def status_command() -> None:
+def status_command(shape: FormatOption = OutputFormat.TABLE) -> None:
     """Counts by state, the oldest pending row, and dead rows with their last error."""
 
     async def work(database: Database) -> OutboxStatus:
@@ -89,6 +92,15 @@ def status_command() -> None:
 
     zone = settings().zone
     report = with_database(work)
+    if shape is not OutputFormat.TABLE:  # one row per dead row; the counts are on stderr
+        errors.print(", ".join(f"{n} {state.value}" for state, n in report.counts.items()))
+        emit(
+            ("id", "chat", "kind", "attempts", "due", "last_error"),
+            [(row.id, f"{row.platform}:{row.chat_id}", row.kind, row.attempts,
+              _local(row.due_at, zone), row.last_error or "") for row in report.dead],
+            shape,
+        )  # fmt: skip
+        return
     console.print(", ".join(f"{n} {state.value}" for state, n in report.counts.items()))
     console.print(f"oldest pending: {_local(report.oldest_pending, zone)} ({zone.key})")
     if not report.dead:
@@ -143,16 +155,18 @@ def retry_command(
 # --- subscriptions ----------------------------------------------------------------------------
 
 
-def parse_lead_option(text: str) -> str:
-    """Lead times like 14d,3d,1d (m, h, d, w; a bare number is minutes) → stored minutes."""
-    minutes: set[int] = set()
-    for part in (p.strip().lower() for p in text.split(",")):
-        match = _LEAD.match(part)
-        value = int(match[1]) * _UNIT_MINUTES[match[2]] if match else 0
-        if not 0 < value <= MAX_LEAD_MINUTES:
-            _fail(f"bad lead time {part!r}: use e.g. 14d,3d,1d or 2h (at most 90d)")
-        minutes.add(value)
-    return ",".join(str(m) for m in sorted(minutes, reverse=True))
+def parse_lead_option(text: str) -> tuple[Lead, ...]:
+    """Lead times as the chat takes them (14d,3wd,2h,30m; "3 radna dana"), or exit 1 saying
+    which forms are accepted."""
+    try:
+        return parse_leads(text)
+    except BadLead as exc:
+        _fail(i18n.translate(Locale.EN, exc.key, **exc.params))
+
+
+def leads(subscription: Subscription) -> str:
+    """A subscription's leads as the operator reads them: "14 days, 3 working days"."""
+    return format_leads(subscription_leads(subscription.leads, subscription.topic), Locale.EN)
 
 
 async def _topic_key(session: AsyncSession, topic: T, key: str) -> tuple[str, DigestFrequency]:
@@ -170,7 +184,10 @@ async def _topic_key(session: AsyncSession, topic: T, key: str) -> tuple[str, Di
     if not key:
         _fail(f"{topic.value} needs a key (a code or a number)")
     if topic is T.BODY_DEADLINES:
-        body = await repos.bodies.by_code(key.upper())
+        try:
+            body = await repos.bodies.find_one(key)  # its code, or its name in any script
+        except AmbiguousBody as exc:
+            _fail(str(exc))
         if body is None:
             raise RecordNotFound("body", key)
         return body.code, DigestFrequency.NONE
@@ -199,7 +216,9 @@ def add_command(
     user: Annotated[str | None, typer.Option(help="user name")] = None,
     platform: Annotated[ChatPlatform, typer.Option(help="where to send")] = ChatPlatform.TELEGRAM,
     chat: Annotated[str | None, typer.Option(help="chat id (default: the recipient's)")] = None,
-    lead: Annotated[str | None, typer.Option(help="lead times, e.g. 14d,3d,1d or 2h")] = None,
+    lead: Annotated[
+        str | None, typer.Option(help="lead times, e.g. 14d,3wd,2h (days, working days, hours)")
+    ] = None,
     lang: Annotated[Locale | None, typer.Option(help="language (default: the recipient's)")] = None,
 ) -> None:
     """Subscribe a contact (or a user) to a topic, e.g. `--contact REF chapter_meetings 23`."""
@@ -209,7 +228,7 @@ def add_command(
         chosen = T(topic.strip().lower())
     except ValueError:
         _fail(f"unknown topic {topic!r}: use one of {', '.join(t.value for t in T)}")
-    lead_minutes = parse_lead_option(lead) if lead is not None else None
+    wanted = parse_lead_option(lead) if lead is not None else None
     where = Platform(platform.value)
 
     async def work(database: Database) -> str:
@@ -237,10 +256,8 @@ def add_command(
             subscription, new = await repos.subscriptions.subscribe(
                 platform=where, chat_id=chat_id, topic=chosen, topic_key=topic_key,
                 locale=lang or locale, user_id=user_id, contact_id=contact_id, digest=digest,
+                leads=wanted,
             )  # fmt: skip
-            if lead_minutes is not None:
-                subscription.lead_minutes = lead_minutes
-                await session.flush()
             await repos.audit.record(
                 actor=_actor(), platform="cli", action="subscription.add", allowed=True,
                 target_type="subscription", target_ref=str(subscription.id),
@@ -260,6 +277,7 @@ def add_command(
 def list_command(
     chat: Annotated[str | None, typer.Option(help="only this chat id")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="stopped ones too")] = False,
+    shape: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List subscriptions: id, chat, topic, key, lead times, language, recipient."""
 
@@ -277,10 +295,8 @@ def list_command(
         async with database.transaction() as session:
             return [_listed(s, ref or name) for s, ref, name in await session.execute(query)]
 
-    table = Table("id", "chat", "topic", "key", "leads", "lang", "recipient", "active")
-    for row in with_database(work):
-        table.add_row(*row)
-    console.print(table)
+    headers = ("id", "chat", "topic", "key", "leads", "lang", "recipient", "active")
+    emit(headers, with_database(work), shape)
 
 
 def _listed(s: Subscription, recipient: str | None) -> tuple[str, ...]:
@@ -295,21 +311,36 @@ def _listed(s: Subscription, recipient: str | None) -> tuple[str, ...]:
 @reminders_app.command("preview")
 def preview_command(
     days: Annotated[int, typer.Option(min=1, max=90, help="how many days ahead")] = 7,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="plan as if it were this local moment, ISO 8601 (2027-03-15T09:00); default now",
+            show_default=False,
+        ),
+    ] = None,
+    shape: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", help=f"{FORMAT_HELP}; default one line each", show_default=False),
+    ] = None,
 ) -> None:
-    """What would be sent in the next N days, one line each; writes nothing."""
+    """What would be sent in the next N days (from now, or --from), one line each; writes
+    nothing: the real planners run inside a transaction that is rolled back."""
     zone, at = settings().zone, settings().digest_time
+    origin = _from_option(start, zone) if start is not None else None
     # The planners log what they "planned"; here that is rolled back, so counts would mislead.
     for module in (planner_module, digest_module):
         logging.getLogger(module.__name__).setLevel(logging.WARNING)
 
-    async def work(database: Database) -> list[str]:
+    async def work(database: Database) -> list[tuple[str, str, str, str]]:
         await database.ping()  # an unreachable database: one line, not a traceback
         assert isinstance(database.bind, AsyncEngine)
-        now = utcnow()
+        now = origin or utcnow()
         until = now + timedelta(days=days)
         # Past the planner's own reach (largest lead + MARGIN) its later ticks would plan more:
         # read far enough that rows due within the window exist now.
-        horizon = None if timedelta(days=days) <= MARGIN else MAX_LEAD_MINUTES + days * 1440
+        reach = MAX_LEAD_REACH + timedelta(days=days)
+        horizon = None if timedelta(days=days) <= MARGIN else int(reach.total_seconds()) // 60
         async with database.bind.connect() as connection:
             outer = await connection.begin()
             try:
@@ -317,7 +348,7 @@ def preview_command(
                 calendar = WorkingCalendar(zone)
                 planner = Planner(
                     scratch, place=calendar_place(calendar), clock=lambda: now,
-                    horizon_minutes=horizon,
+                    horizon_minutes=horizon, calendar=calendar,
                 )  # fmt: skip
                 await planner.plan_once()
                 # The digest planner plans only today's digest, so it runs at each moment its
@@ -335,20 +366,36 @@ def preview_command(
                 for moment in digest_moments(calendar, starts, now, until):
                     await digests.plan_today(moment)
                 async with scratch.transaction() as session:
-                    rows = await session.scalars(
-                        select(OutboxEntry)
-                        .where(OutboxEntry.state == OutboxState.PENDING, OutboxEntry.due_at < until)
-                        .order_by(OutboxEntry.due_at, OutboxEntry.id)
+                    query = select(OutboxEntry).where(
+                        OutboxEntry.state == OutboxState.PENDING, OutboxEntry.due_at < until
                     )
-                    return [_preview_line(entry, zone) for entry in rows]
+                    if origin is not None:  # what is due before --from is sent before it
+                        query = query.where(OutboxEntry.due_at >= origin)
+                    rows = await session.scalars(query.order_by(OutboxEntry.due_at, OutboxEntry.id))
+                    return [_preview_row(entry, zone) for entry in rows]
             finally:
                 await outer.rollback()
 
-    errors.print(f"planning the next {days} days (a dry run: nothing is written)…")
-    lines = with_database(work)
-    for line in lines:
-        console.print(line, markup=False)
-    console.print(f"{len(lines)} notifications in the next {days} days")
+    since = f"from {_local(origin, zone)} ({zone.key})" if origin else "from now"
+    errors.print(f"planning {days} days {since} (a dry run: nothing is written)…")
+    entries = with_database(work)
+    if shape is not None:
+        emit(("due", "chat", "subscription", "what"), entries, shape)
+        return
+    for entry in entries:
+        console.print("  ".join(entry), markup=False)
+    console.print(f"{len(entries)} notifications in the next {days} days {since}")
+
+
+def _from_option(text: str, zone: ZoneInfo) -> datetime:
+    """--from as an aware moment: a local ISO 8601 date-time (an offset given is kept)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"--from wants a local date and time like 2027-03-15T09:00, not {text!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)  # fold=0: the rule lead times use
+    return moment.astimezone(UTC)
 
 
 def digest_moments(
@@ -369,7 +416,7 @@ def digest_moments(
     return moments
 
 
-def _preview_line(entry: OutboxEntry, zone: ZoneInfo) -> str:
+def _preview_row(entry: OutboxEntry, zone: ZoneInfo) -> tuple[str, str, str, str]:
     reply = render_notification(_Rendered(entry.kind, entry.locale.value, entry.payload), zone)
     title = reply.title or (reply.lines[0] if reply.lines else entry.kind)
     # A digest's heading names its date and count; its first item alone would mislead.
@@ -377,7 +424,7 @@ def _preview_line(entry: OutboxEntry, zone: ZoneInfo) -> str:
     subscription = f"#{entry.subscription_id}" if entry.subscription_id else "-"
     text = f"{title} · {what}" if what else title
     chat = f"{entry.platform.value}:{entry.chat_id}"
-    return f"{_local(entry.due_at, zone)}  {chat}  {subscription}  {text}"
+    return _local(entry.due_at, zone), chat, subscription, text
 
 
 @dataclass(slots=True)

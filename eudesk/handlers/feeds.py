@@ -8,13 +8,19 @@ from zoneinfo import ZoneInfo
 from eudesk.handlers import i18n
 from eudesk.handlers.calendar import DEADLINE_LENGTH
 from eudesk.handlers.ics import CalendarEvent, build_calendar, uid
+from eudesk.handlers.notices import BELGRADE
+from eudesk.storage.leads import lead_before
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.repositories.feeds import FollowedItem
 from eudesk.storage.repositories.planning import MEETING
+from eudesk.storage.workdays import Workdays
 
 PAST = timedelta(days=30)  # recently passed and cancelled items stay, so calendars update
 AHEAD = timedelta(days=365)
 MAX_EVENTS = 2000
+
+
+WORKDAYS = Workdays()  # Serbian public holidays, as the planner's calendar counts them
 
 
 async def feed_calendar(
@@ -26,14 +32,27 @@ async def feed_calendar(
         return None
     followed = await repos.feeds.followed(feed.platform, feed.chat_id, now - PAST, now + AHEAD)
     locale = feed.locale.value
-    events = [item_event(item, locale) for item in followed[:MAX_EVENTS]]
+    events = [item_event(item, locale, zone) for item in followed[:MAX_EVENTS]]
     return build_calendar(
         events, stamp=now, zone=zone, name=i18n.translate(locale, "calendar.name"),
         years=(now.astimezone(zone).year, (now + AHEAD).astimezone(zone).year),
     )  # fmt: skip
 
 
-def item_event(followed: FollowedItem, locale: str) -> CalendarEvent:
+def alarms(followed: FollowedItem, zone: ZoneInfo) -> tuple[timedelta | datetime, ...]:
+    """The VALARM triggers of the leads: a day lead as nominal days (-P14D: the same wall time),
+    an hour or minute lead as the exact duration (-PT2H), a working-day lead as the absolute
+    moment the planner reckons for it (no RFC 5545 duration skips weekends and holidays)."""
+    found: list[timedelta | datetime] = []
+    for lead in followed.leads:
+        if lead.is_working:
+            found.append(lead_before(followed.item.moment, lead, zone, WORKDAYS))
+        else:
+            found.append(lead.nominal)
+    return tuple(found)
+
+
+def item_event(followed: FollowedItem, locale: str, zone: ZoneInfo = BELGRADE) -> CalendarEvent:
     """A followed deadline or meeting as a VEVENT: a stable UID, SEQUENCE from its version,
     CANCELLED when it is off, alarms at the subscription's lead times."""
     item = followed.item
@@ -47,7 +66,7 @@ def item_event(followed: FollowedItem, locale: str) -> CalendarEvent:
             location=item.place,
             description=item.agenda,
             cancelled=followed.cancelled,
-            alarms=followed.leads,
+            alarms=alarms(followed, zone),
         )
     kind = i18n.translate(locale, f"calendar.kind.{item.kind or 'other'}")
     details = [kind, item.ref, *([item.project_code] if item.project_code else [])]
@@ -59,5 +78,5 @@ def item_event(followed: FollowedItem, locale: str) -> CalendarEvent:
         sequence=item.version - 1,
         description=" · ".join(details),
         cancelled=followed.cancelled,
-        alarms=followed.leads,
+        alarms=alarms(followed, zone),
     )

@@ -26,7 +26,11 @@ class CalendarEvent:
     location: str | None = None
     description: str | None = None
     cancelled: bool = False
-    alarms: tuple[int, ...] = ()  # minutes before the start; a cancelled event rings none
+    # Each alarm either a duration before the start (a RELATED=START trigger: a whole number of
+    # days is written as nominal days, -P14D, which a calendar app rings at the same wall time
+    # across a change of summer time) or an absolute moment (TRIGGER;VALUE=DATE-TIME, in UTC).
+    # A cancelled event rings none.
+    alarms: tuple[timedelta | datetime, ...] = ()
 
 
 def uid(kind: str, ident: int) -> str:
@@ -82,13 +86,25 @@ def _vevent(event: CalendarEvent, *, stamp: datetime, zone: ZoneInfo) -> icalend
     if event.description:
         vevent.add("description", event.description)
     if not event.cancelled:
-        for minutes in sorted(set(event.alarms), reverse=True):
+        for trigger in _ordered(event.alarms, event.start):
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("trigger", -timedelta(minutes=minutes))
+            if isinstance(trigger, datetime):
+                alarm.add("trigger", trigger.astimezone(UTC))
+            else:
+                alarm.add("trigger", -trigger)
             alarm.add("description", event.summary)
             vevent.add_component(alarm)
     return vevent
+
+
+def _ordered(alarms: Sequence[timedelta | datetime], start: datetime) -> list[timedelta | datetime]:
+    """Without repeats, the earliest alarm first."""
+
+    def when(trigger: timedelta | datetime) -> datetime:
+        return trigger if isinstance(trigger, datetime) else start - trigger
+
+    return sorted(set(alarms), key=lambda trigger: (when(trigger), str(trigger)))
 
 
 def _timezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:

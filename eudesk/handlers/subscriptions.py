@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import UsageError
+from eudesk.handlers.leads import BadLead, format_leads, parse_leads
 from eudesk.handlers.messages import Button, Reply
 from eudesk.handlers.router import MEMBERS, Router
 from eudesk.storage.changes import announce_for
+from eudesk.storage.leads import Lead
 from eudesk.storage.models import DigestFrequency, Subscription, SubscriptionTopic
+from eudesk.storage.repositories.subscriptions import subscription_leads
 from eudesk.storage.text import fold
 
 T = SubscriptionTopic
@@ -37,6 +43,9 @@ router = Router(
         "sub.done": {"sr-Latn": "Pretplaćeni ste: {what}. Podsetnici stižu {leads} ranije.",
                      "hu": "Feliratkozott: {what}. Az emlékeztető {leads} előtte érkezik.",
                      "en": "Subscribed: {what}. Reminders come {leads} ahead."},
+        "sub.leads_set": {"sr-Latn": "{what}: podsetnici sada stižu {leads} ranije.",
+                          "hu": "{what}: az emlékeztető mostantól {leads} előtte érkezik.",
+                          "en": "{what}: reminders now come {leads} ahead."},
         "sub.again": {"sr-Latn": "Već ste pretplaćeni: {what}.", "hu": "Már feliratkozott: {what}.",
                       "en": "Already subscribed: {what}."},
         "sub.unknown_body": {"sr-Latn": "Ne znam telo ili opštinu „{text}”.",
@@ -114,12 +123,14 @@ TOPIC_WORDS: dict[str, SubscriptionTopic] = {
 MINE_WORDS = {"mine", "my", "moje", "moji", "sajat"}
 WEEKLY_WORDS = {"weekly", "nedeljni", "nedeljno", "heti"}
 NUMBERED = {T.CHAPTER_MEETINGS: range(1, 36), T.CLUSTER_MEETINGS: range(1, 7)}
-MAX_ARGS = 8
+MAX_ARGS = 12
+_LOOKS_LIKE_LEAD = re.compile(r"^\d+[^\d.]+$")
 
 
 @router.command("subscribe", aliases=("pretplati", "претплати", "feliratkozas"), roles=MEMBERS)
 async def subscribe(ctx: Context) -> Reply:
-    """/subscribe TOPIC [WHICH]: get reminders (calls, body X, project X, chapter N, ...)"""
+    """/subscribe TOPIC [WHICH] [LEADS]: get reminders (calls, body X, project X, chapter N,
+    ...), optionally how long before: 14d, 3 radna dana, 2h"""
     if not ctx.args:
         return Reply(lines=[ctx.t("sub.usage")], buttons=_suggestions(ctx))
     if len(ctx.args) > MAX_ARGS:
@@ -130,22 +141,27 @@ async def subscribe(ctx: Context) -> Reply:
         if body is None:
             raise UsageError("sub.no_body")
         topic, key, digest = T.BODY_DEADLINES, body.code, DigestFrequency.NONE
+        wanted = parse_leads(" ".join(ctx.args[1:])) if ctx.args[1:] else None
     else:
         found = TOPIC_WORDS.get(fold(ctx.args[0]))
         if found is None:
             raise UsageError("sub.usage")
         topic = found
-        key, digest = await _key(ctx, topic, " ".join(ctx.args[1:]))
+        words, wanted = split_leads(topic, ctx.args[1:])
+        key, digest = await _key(ctx, topic, " ".join(words))
     subscription, new = await ctx.repos.subscriptions.subscribe(
         platform=ctx.incoming.platform, chat_id=ctx.incoming.chat_id, topic=topic,
         topic_key=key, locale=ctx.locale, user_id=ctx.user_id, contact_id=ctx.user.contact_id,
-        digest=digest,
+        digest=digest, leads=wanted,
     )  # fmt: skip
     await announce_for(subscription)  # plan its reminders now, not at the next tick
     what = describe(ctx, subscription)
-    if not new:
-        return Reply.text(ctx.t("sub.again", what=what))
-    return Reply.text(ctx.t("sub.done", what=what, leads=leads(subscription)))
+    if new or topic is T.DIGEST:
+        done = "sub.again" if not new else "sub.done"
+        return Reply.text(ctx.t(done, what=what, leads=leads(subscription, ctx.locale)))
+    if wanted:
+        return Reply.text(ctx.t("sub.leads_set", what=what, leads=leads(subscription, ctx.locale)))
+    return Reply.text(ctx.t("sub.again", what=what))
 
 
 @router.command("subscriptions", aliases=("pretplate", "претплате", "feliratkozasok"),
@@ -155,7 +171,11 @@ async def subscriptions(ctx: Context) -> Reply:
     found = await ctx.repos.subscriptions.for_chat(ctx.incoming.platform, ctx.incoming.chat_id)
     if not found:
         return Reply.text(ctx.t("sub.none"))
-    items = [f"#{s.id} · {describe(ctx, s)} · {leads(s)}" for s in found]
+    items = [
+        f"#{s.id} · {describe(ctx, s)}"
+        + ("" if s.topic is T.DIGEST else f" · {leads(s, ctx.locale)}")
+        for s in found
+    ]
     buttons = [Button(ctx.t("sub.stop", id=s.id), f"/unsubscribe {s.id}") for s in found[:20]]
     return Reply(title=ctx.t("sub.list_title"), items=items, buttons=buttons)
 
@@ -220,14 +240,29 @@ def describe(ctx: Context, subscription: Subscription) -> str:
     return ctx.t(f"sub.topic.{subscription.topic.value}", which=subscription.topic_key)
 
 
-def leads(subscription: Subscription) -> str:
-    """ "14d, 3d, 1d" from the stored minutes."""
-    parts = []
-    for minutes in (int(m) for m in subscription.lead_minutes.split(",") if m.strip()):
-        if minutes % 1440 == 0:
-            parts.append(f"{minutes // 1440}d")
-        elif minutes % 60 == 0:
-            parts.append(f"{minutes // 60}h")
-        else:
-            parts.append(f"{minutes}min")
-    return ", ".join(parts)
+def leads(subscription: Subscription, locale: str) -> str:
+    """The subscription's lead times in the reader's language ("14 dana, 3 radna dana")."""
+    return format_leads(subscription_leads(subscription.leads, subscription.topic), locale)
+
+
+def split_leads(
+    topic: SubscriptionTopic, words: Sequence[str]
+) -> tuple[list[str], tuple[Lead, ...] | None]:
+    """The words naming what to follow, and the lead times written after them (None: none).
+
+    A topic without a key takes every word as leads; one with a key (a body, a project, a
+    chapter) the shortest tail that reads as leads after at least one word of key, so that
+    "chapter 23 2h" is chapter 23 two hours ahead and "body Bačka Topola 3 radna dana" works.
+    """
+    if topic is T.DIGEST:
+        return list(words), None
+    if topic in (T.CALLS, T.GUIDELINES):
+        return [], parse_leads(" ".join(words)) if words else None
+    for start in range(1, len(words)):
+        try:
+            return list(words[:start]), parse_leads(" ".join(words[start:]))
+        except BadLead:
+            continue
+    if len(words) > 1 and _LOOKS_LIKE_LEAD.match(words[-1]):
+        parse_leads(words[-1])  # "project KOD 14x": say what a lead looks like
+    return list(words), None

@@ -1,29 +1,30 @@
-"""Working days, Serbian public holidays and allowed hours: when a reminder may fire."""
+"""Working days, Serbian public holidays and allowed hours: when a reminder may fire.
+
+Lead arithmetic (`WorkingCalendar.before`): an hour or minute lead is an exact duration before
+the item; a day lead is the same local wall-clock time N calendar days earlier (RFC 5545's
+nominal days: 12:45 stays 12:45 across a change of summer time); a working-day lead counts back
+N working days (weekends and public holidays skipped) from the item's local date, then the same
+wall-clock time. One rule for wall times that a change of summer time makes odd, zoneinfo's
+fold=0: a time that does not exist (02:30 on the last Sunday of March) moves forward by the gap
+(03:30 summer time), a time that exists twice (02:30 on the last Sunday of October) is its first
+occurrence (summer time).
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from eudesk.storage.leads import Lead, lead_before, wall_moment
+from eudesk.storage.workdays import HolidaySource, Workdays, serbian_holidays
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 _TICK = timedelta(microseconds=1)  # datetimes are discrete: the instant just before another
 # A calendar with no working day in ten years is misconfigured; searches stop there.
 _SEARCH_DAYS = 3660
-
-HolidaySource = Callable[[int], Iterable[date]]
-"""Given a year, the dates that are public holidays (observed days included)."""
-
-
-def serbian_holidays(year: int) -> frozenset[date]:
-    """Serbia's public holidays in `year`, Orthodox Easter and substitute days included."""
-    # `holidays` adds the "(observed)" day off when a holiday falls on a Sunday (the law says so),
-    # e.g. Statehood Day 2026-02-17 and Labour Day 2027-05-04.
-    return frozenset(holidays.country_holidays("RS", years=year, observed=True).keys())
+__all__ = ["BELGRADE", "HolidaySource", "Slot", "Window", "WorkingCalendar", "serbian_holidays"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Slot:
     end: datetime
 
 
-class WorkingCalendar:
+class WorkingCalendar(Workdays):
     """Working days (Monday–Friday, not a public holiday) and allowed moments in a time zone.
 
     All inputs and outputs are aware datetimes (returned in UTC); the reasoning happens in local
@@ -68,38 +69,21 @@ class WorkingCalendar:
         zone: ZoneInfo = BELGRADE,
         country_holidays: HolidaySource | None = None,
     ) -> None:
+        super().__init__(country_holidays)
         self.zone = zone
-        self._source: HolidaySource = country_holidays or serbian_holidays
-        self._years: dict[int, frozenset[date]] = {}
         # Per instance (not a decorated method) so that the cache dies with the calendar.
         self._day_slots = functools.lru_cache(maxsize=8192)(self._compute_day_slots)
 
-    # --- days -------------------------------------------------------------------------------
-
-    def holidays(self, year: int) -> frozenset[date]:
-        """The public holidays of `year`, computed once per year."""
-        found = self._years.get(year)
-        if found is None:
-            found = self._years[year] = frozenset(self._source(year))
-        return found
-
-    def is_working_day(self, day: date) -> bool:
-        """True on Monday–Friday unless it is a public holiday or a substitute day off."""
-        return day.weekday() < 5 and day not in self.holidays(day.year)
-
-    def add_working_days(self, day: date, n: int) -> date:
-        """The `n`-th working day after `day` (before it when `n` < 0); `day` itself when 0."""
-        step = timedelta(days=1 if n > 0 else -1)
-        remaining = abs(n)
-        for _ in range(remaining * 7 + _SEARCH_DAYS):  # bounded even on a calendar of holidays
-            if remaining == 0:
-                return day
-            day += step
-            if self.is_working_day(day):
-                remaining -= 1
-        raise ValueError(f"no {n} working days from {day.isoformat()} within the search horizon")
-
     # --- moments ----------------------------------------------------------------------------
+
+    def wall_moment(self, day: date, at: time) -> datetime:
+        """The instant (UTC) of local wall-clock `at` on `day`, by the fold=0 rule: a time in
+        the spring gap moves forward by the gap, a repeated autumn time is its first occurrence."""
+        return wall_moment(day, at, self.zone)
+
+    def before(self, moment: datetime, lead: Lead) -> datetime:
+        """The instant `lead` before `moment` (see the module docstring), in UTC."""
+        return lead_before(_utc(moment), lead, self.zone, self)
 
     def local_date(self, moment: datetime) -> date:
         """The calendar date of `moment` in this calendar's zone."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eudesk.schedules.calendar import Window, WorkingCalendar
 from eudesk.storage.db import Database
+from eudesk.storage.leads import Lead, parse_token
 from eudesk.storage.models import OutboxState, Subscription, SubscriptionTopic
 from eudesk.storage.repositories.planning import (
     CANCELLATION,
@@ -20,10 +21,11 @@ from eudesk.storage.repositories.planning import (
     DueItem,
     OverdueReminder,
     PlanningRepository,
+    ReminderSlot,
 )
 from eudesk.storage.repositories.subscriptions import (
-    MAX_LEAD_MINUTES,
-    lead_minutes,
+    MAX_LEAD_REACH,
+    subscription_leads,
     topic_key,
 )
 
@@ -59,18 +61,18 @@ def no_calendar(fire: datetime, sub: Subscription, now: datetime, item: datetime
     return fire if fire >= now else now
 
 
-def leads_to_plan(moment: datetime, leads: list[int], now: datetime) -> list[int]:
+def leads_to_plan(fires: Mapping[Lead, datetime], now: datetime) -> list[Lead]:
     """The leads whose fire is ahead, plus only the latest of those already past (sent now).
 
     Stable across runs: a lead passes only after its row was planned while it was ahead, so
     the latest past lead is always one that already has its row (or gets it once).
     """
-    ahead = [lead for lead in leads if moment - timedelta(minutes=lead) > now]
-    past = [lead for lead in leads if moment - timedelta(minutes=lead) <= now]
-    return ahead + ([min(past)] if past else [])
+    ahead = [lead for lead, fire in fires.items() if fire > now]
+    past = [lead for lead, fire in fires.items() if fire <= now]
+    return ahead + ([max(past, key=lambda lead: fires[lead])] if past else [])
 
 
-def payload(item: DueItem, lead: int | None) -> str:
+def payload(item: DueItem, lead: Lead | None) -> str:
     """The JSON a renderer needs: the item, its moment in UTC, its project or meeting place."""
     data: dict[str, Any] = {"item_type": item.item_type, "item_id": item.id, "ref": item.ref,
                             "title": item.title}  # fmt: skip
@@ -93,7 +95,7 @@ def payload(item: DueItem, lead: int | None) -> str:
             "programme_name": item.programme_name,
         }
     if lead is not None:
-        data["lead_minutes"] = lead
+        data["lead"] = lead.token
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -115,11 +117,14 @@ class Planner:
         clock: Callable[[], datetime],
         horizon_minutes: int | None = None,
         chunk: int = CHUNK,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         """horizon_minutes: how far ahead items are read; None = each subscription's largest
-        lead plus MARGIN. A smaller horizon plans long leads late (sent at once, as missed)."""
+        lead's reach plus MARGIN. A smaller horizon plans long leads late (sent at once, as
+        missed). calendar: whose days and working days a lead counts (default Belgrade's)."""
         self._db = db
         self._place = place
+        self._calendar = calendar or WorkingCalendar()
         self._clock = clock
         self._horizon = None if horizon_minutes is None else timedelta(minutes=horizon_minutes)
         self._chunk = chunk
@@ -135,7 +140,9 @@ class Planner:
                 repo = PlanningRepository(session, self._db.dialect)
                 subs = await repo.subscriptions(after, self._chunk)
                 if subs:
-                    created += await repo.insert(await self._rows(repo, subs, now))
+                    rows, merged = await self._rows(repo, subs, now)
+                    created += await repo.insert(rows)
+                    await repo.insert(merged)
             if len(subs) < self._chunk:
                 break
             after = subs[-1].id
@@ -158,50 +165,58 @@ class Planner:
 
     async def _rows(
         self, repo: PlanningRepository, subs: list[Subscription], now: datetime
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(new rows to send, new rows merged into another one of the same minute)."""
         by_topic: dict[SubscriptionTopic, dict[str, list[Subscription]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        reach: dict[SubscriptionTopic, int] = defaultdict(int)
-        leads: dict[int, list[int]] = {}
+        reach: dict[SubscriptionTopic, timedelta] = defaultdict(timedelta)
+        leads: dict[int, tuple[Lead, ...]] = {}
         for sub in subs:
             key = topic_key(sub)
-            leads[sub.id] = lead_minutes(sub.lead_minutes, sub.topic)
+            leads[sub.id] = subscription_leads(sub.leads, sub.topic)
             if key is None or not leads[sub.id]:
                 continue
             by_topic[sub.topic][key].append(sub)
-            reach[sub.topic] = max(reach[sub.topic], leads[sub.id][0])
-        candidates: list[tuple[str, Subscription, DueItem, int]] = []
+            reach[sub.topic] = max(reach[sub.topic], _reach(leads[sub.id]))
+        candidates: list[tuple[str, Subscription, DueItem, Lead, datetime]] = []
         for topic, keyed in by_topic.items():
-            horizon = self._horizon or timedelta(minutes=reach[topic]) + MARGIN
+            horizon = self._horizon or reach[topic] + MARGIN
             for key, item in await repo.due_items(topic, keyed.keys(), now, now + horizon):
+                fires: dict[Lead, datetime] = {}
                 for sub in keyed[key]:
                     # Each subscription's own reach, so chunking never changes what is planned.
-                    own = self._horizon or timedelta(minutes=leads[sub.id][0]) + MARGIN
+                    own = self._horizon or _reach(leads[sub.id]) + MARGIN
                     if item.moment <= now + own:
-                        for lead in leads_to_plan(item.moment, leads[sub.id], now):
-                            candidates.append((reminder_key(sub, item, lead), sub, item, lead))
+                        for lead in leads[sub.id]:
+                            if lead not in fires:
+                                fires[lead] = self._calendar.before(item.moment, lead)
+                        mine = {lead: fires[lead] for lead in leads[sub.id]}
+                        for lead in leads_to_plan(mine, now):
+                            candidates.append(
+                                (reminder_key(sub, item, lead), sub, item, lead, fires[lead])
+                            )
         # Most candidates were planned by an earlier tick: skip them before the costly part
         # (placement, payload, insert), so a steady tick costs what is new, not what is due.
         planned = await repo.existing_keys([key for key, *_ in candidates])
         rows: list[dict[str, Any]] = []
-        for key, sub, item, lead in candidates:
-            if key not in planned and (row := self._reminder(key, sub, item, lead, now)):
+        for key, sub, item, lead, fire in candidates:
+            if key not in planned and (row := self._reminder(key, sub, item, lead, fire, now)):
                 rows.append(row)
-        return rows
+        return await _merge_same_minute(repo, rows)
 
     def _reminder(
-        self, key: str, sub: Subscription, item: DueItem, lead: int, now: datetime
-    ) -> dict[str, Any] | None:
-        fire = max(item.moment - timedelta(minutes=lead), now)
-        due = self._place(fire, sub, now, item.moment)
+        self, key: str, sub: Subscription, item: DueItem, lead: Lead, fire: datetime,
+        now: datetime,
+    ) -> dict[str, Any] | None:  # fmt: skip
+        due = self._place(max(fire, now), sub, now, item.moment)
         if due is None or due > item.moment:  # never after the item, whatever placed it
             return None
         return _row(key, sub, item, REMINDER, due, payload(item, lead))
 
     async def _notify_cancelled(self, now: datetime) -> int:
         """A short notice to every subscription already reminded of an item now cancelled."""
-        reach = self._horizon or timedelta(minutes=MAX_LEAD_MINUTES)
+        reach = self._horizon or MAX_LEAD_REACH
         async with self._db.transaction() as session:
             repo = PlanningRepository(session, self._db.dialect)
             items = await repo.cancelled_items(now, now + reach + MARGIN)
@@ -222,9 +237,47 @@ class Planner:
             return await repo.insert(rows)
 
 
-def reminder_key(sub: Subscription, item: DueItem, lead: int) -> str:
-    """The dedupe key: one row per subscription, item, lead time and item version."""
-    return f"{sub.id}:{item.item_type}:{item.id}:{lead}:{item.version}"
+def reminder_key(sub: Subscription, item: DueItem, lead: Lead) -> str:
+    """The dedupe key: one row per subscription, item, lead time and item version. A day, hour
+    or minute lead's part is in minutes (Lead.key), as in the keys written before leads were
+    typed, so an old "1440" row and a new "1d" lead are the same reminder."""
+    return f"{sub.id}:{item.item_type}:{item.id}:{lead.key}:{item.version}"
+
+
+def _reach(leads: tuple[Lead, ...]) -> timedelta:
+    return max(lead.reach for lead in leads)
+
+
+def _slot(row: Mapping[str, Any]) -> ReminderSlot:
+    due: datetime = row["due_at"]
+    return ReminderSlot(row["platform"], row["chat_id"], row["item_type"], row["item_id"],
+                        row["item_version"], due.replace(second=0, microsecond=0))  # fmt: skip
+
+
+async def _merge_same_minute(
+    repo: PlanningRepository, rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Reminders of one item to one chat that fall in the same minute are sent once: of new
+    rows meeting another (new, or already in the outbox and not cancelled) at the same minute,
+    all but the first are written cancelled, so that their keys stay planned (issue 11: a
+    caught-up lead at 08:00 with the next lead's 08:00, or two subscriptions of one chat)."""
+    if not rows:
+        return [], []
+    taken = await repo.reminder_slots(
+        {(row["item_type"], row["item_id"]) for row in rows},
+        min(row["due_at"] for row in rows),
+        max(row["due_at"] for row in rows),
+    )
+    kept: list[dict[str, Any]] = []
+    merged: list[dict[str, Any]] = []
+    for row in rows:
+        slot = _slot(row)
+        if slot in taken:
+            merged.append(row | {"state": OutboxState.CANCELLED})
+        else:
+            taken.add(slot)
+            kept.append(row)
+    return kept, merged
 
 
 def superseded(overdue: list[OverdueReminder]) -> list[int]:
@@ -244,9 +297,17 @@ def superseded(overdue: list[OverdueReminder]) -> list[int]:
     return drop
 
 
-def _lead(dedupe_key: str) -> int:
+def _lead(dedupe_key: str) -> float:
+    """A reminder key's lead, in minutes (a working day as a day), for ordering."""
     parts = dedupe_key.split(":")
-    return int(parts[3]) if len(parts) == 5 and parts[3].isdigit() else 0
+    if len(parts) != 5:
+        return 0
+    if parts[3].isdigit():
+        return int(parts[3])
+    try:
+        return parse_token(parts[3]).nominal.total_seconds() / 60
+    except ValueError:
+        return 0
 
 
 def _row(key: str, sub: Subscription, item: DueItem, kind: str, due: datetime, body: str

@@ -58,7 +58,7 @@ class ReminderService:
         self.options = options
         self._db, self._zone, self._clock = db, zone, clock
         calendar = WorkingCalendar(zone)
-        self.planner = Planner(db, place=calendar_place(calendar), clock=clock)
+        self.planner = Planner(db, place=calendar_place(calendar), clock=clock, calendar=calendar)
         self.dispatcher = OutboxDispatcher(
             db, senders, partial(render_notification, zone=zone),
             worker=f"{socket.gethostname()}:{id(self):x}", clock=clock,

@@ -36,8 +36,9 @@ class Subscription(CreatedAt, Base):
     chat_id: Mapped[str] = mapped_column(String(80))
     topic: Mapped[SubscriptionTopic] = mapped_column(enum_column(SubscriptionTopic))
     topic_key: Mapped[str] = mapped_column(String(60), default="")  # project code, chapter no, ...
-    # Lead times in minutes before the item, comma-separated ("20160,4320,1440" = 14d, 3d, 1d).
-    lead_minutes: Mapped[str] = mapped_column(String(120), default="20160,4320,1440")
+    # Lead times as canonical tokens, largest first (eudesk.storage.leads): calendar days "14d",
+    # working days "3wd", hours "2h", minutes "30m".
+    leads: Mapped[str] = mapped_column(String(120), default="14d,3d,1d")
     quiet_start: Mapped[time] = mapped_column(default=time(8, 0))  # allowed window start (local)
     quiet_end: Mapped[time] = mapped_column(default=time(18, 0))  # allowed window end (local)
     locale: Mapped[Locale] = mapped_column(enum_column(Locale), default=Locale.SR_LATN)

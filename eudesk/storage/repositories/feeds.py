@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eudesk.storage.leads import Lead, ordered
 from eudesk.storage.models import CalendarFeed, Locale, Platform, Subscription, SubscriptionTopic
 from eudesk.storage.repositories.planning import ITEM_TOPICS, DueItem, PlanningRepository
 from eudesk.storage.repositories.subscriptions import (
     SubscriptionRepository,
-    lead_minutes,
+    subscription_leads,
     topic_key,
 )
 
@@ -86,7 +87,7 @@ class FollowedItem:
     """A deadline or meeting a chat follows, with the lead times of the subscriptions it matched."""
 
     item: DueItem
-    leads: tuple[int, ...]  # minutes before the item, largest first
+    leads: tuple[Lead, ...]  # largest first
     cancelled: bool
 
 
@@ -103,7 +104,7 @@ async def followed_items(
         key = topic_key(sub)
         if sub.topic in ITEM_TOPICS and key is not None:
             by_topic.setdefault(sub.topic, {}).setdefault(key, []).append(sub)
-    found: dict[tuple[str, int], tuple[DueItem, set[int], bool]] = {}
+    found: dict[tuple[str, int], tuple[DueItem, set[Lead], bool]] = {}
     for topic, keyed in by_topic.items():
         for cancelled in (False, True):
             for key, item in await planning.due_items(
@@ -111,9 +112,8 @@ async def followed_items(
             ):
                 entry = found.setdefault((item.item_type, item.id), (item, set(), cancelled))
                 for sub in keyed.get(key, []):
-                    entry[1].update(lead_minutes(sub.lead_minutes, sub.topic))
+                    entry[1].update(subscription_leads(sub.leads, sub.topic))
     items = [
-        FollowedItem(item, tuple(sorted(leads, reverse=True)), cancelled)
-        for item, leads, cancelled in found.values()
+        FollowedItem(item, ordered(leads), cancelled) for item, leads, cancelled in found.values()
     ]
     return sorted(items, key=lambda f: (f.item.moment, f.item.item_type, f.item.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +40,7 @@ from eudesk.storage.models import (
     MeetingStatus,
     OutboxEntry,
     OutboxState,
+    Platform,
     Programme,
     Project,
     Subscription,
@@ -57,6 +58,18 @@ MEETING = "meeting"
 _BATCH = 500
 AnySelect = Select[*tuple[Any, ...]]
 Key = ColumnElement[Any] | QueryableAttribute[Any]  # the topic key a row matched on
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSlot:
+    """One chat's reminder of one version of an item, in one minute (UTC, seconds dropped)."""
+
+    platform: Platform
+    chat_id: str
+    item_type: str | None
+    item_id: int | None
+    item_version: int | None
+    minute: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +290,34 @@ class PlanningRepository:
             else:
                 match = OutboxEntry.dedupe_key.in_(batch)
             found.update(await self._session.scalars(select(OutboxEntry.dedupe_key).where(match)))
+        return found
+
+    async def reminder_slots(
+        self, items: Collection[tuple[str, int]], start: datetime, end: datetime
+    ) -> set[ReminderSlot]:
+        """The (chat, item, version, minute) of reminders not cancelled, of these items, due
+        in the minutes from `start` to `end`: a new row in one of them would say it again."""
+        low = start.replace(second=0, microsecond=0)
+        high = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        found: set[ReminderSlot] = set()
+        for item_type in sorted({item_type for item_type, _ in items}):
+            ids = sorted({ident for kind, ident in items if kind == item_type})
+            for first in range(0, len(ids), _BATCH):
+                rows = await self._session.execute(
+                    select(OutboxEntry.platform, OutboxEntry.chat_id, OutboxEntry.item_type,
+                           OutboxEntry.item_id, OutboxEntry.item_version, OutboxEntry.due_at)
+                    .where(
+                        OutboxEntry.state != OutboxState.CANCELLED,
+                        OutboxEntry.due_at >= low,
+                        OutboxEntry.due_at < high,
+                        OutboxEntry.kind == REMINDER,
+                        OutboxEntry.item_type == item_type,
+                        OutboxEntry.item_id.in_(ids[first : first + _BATCH]),
+                    )
+                )  # fmt: skip
+                for platform, chat, kind, ident, version, due in rows:
+                    minute = due.replace(second=0, microsecond=0)
+                    found.add(ReminderSlot(platform, chat, kind, ident, version, minute))
         return found
 
     async def stale_digests(self, before: datetime) -> list[int]:

@@ -7,6 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eudesk.storage.leads import (
+    MAX_LEAD_DAYS,
+    Lead,
+    LeadUnit,
+    format_tokens,
+    ordered,
+    parse_token,
+    parse_tokens,
+)
 from eudesk.storage.models import (
     DigestFrequency,
     Locale,
@@ -16,29 +25,27 @@ from eudesk.storage.models import (
     SubscriptionTopic,
 )
 
-DEADLINE_LEADS = "20160,4320,1440"  # 14 days, 3 days, 1 day, in minutes
-MEETING_LEADS = "120"  # 2 hours
+DEADLINE_LEADS = "14d,3d,1d"
+MEETING_LEADS = "2h"
 MEETING_TOPICS = frozenset({SubscriptionTopic.CHAPTER_MEETINGS, SubscriptionTopic.CLUSTER_MEETINGS})
-
-
-MAX_LEAD_MINUTES = 90 * 24 * 60
+# The farthest any lead reaches before its item (90 working days, the longest allowed).
+MAX_LEAD_REACH = Lead(MAX_LEAD_DAYS, LeadUnit.WORKING_DAYS).reach
 
 
 def default_leads(topic: SubscriptionTopic) -> str:
     return MEETING_LEADS if topic in MEETING_TOPICS else DEADLINE_LEADS
 
 
-def lead_minutes(text: str, topic: SubscriptionTopic) -> list[int]:
-    """Lead times in minutes, largest first; nonsense entries dropped; empty → the topic default.
-
-    A meeting subscription stores its own leads like any other ("120" by default_leads); only
-    a row with no usable value falls back to the default of its topic.
-    """
-    leads = {int(part) for part in (p.strip() for p in text.split(",")) if part.isdigit()}
-    leads = {lead for lead in leads if 0 < lead <= MAX_LEAD_MINUTES}
-    if not leads:
-        leads = {int(part) for part in default_leads(topic).split(",")}
-    return sorted(leads, reverse=True)
+def subscription_leads(text: str, topic: SubscriptionTopic) -> tuple[Lead, ...]:
+    """A row's leads, largest first; a token that does not parse is dropped, and a row with
+    none left gets the default of its topic (the front doors store only good tokens)."""
+    found: list[Lead] = []
+    for part in (p for p in text.split(",") if p.strip()):
+        try:
+            found.append(parse_token(part))
+        except ValueError:
+            continue
+    return ordered(found) or parse_tokens(default_leads(topic))
 
 
 def topic_key(sub: Subscription) -> str | None:
@@ -66,8 +73,11 @@ class SubscriptionRepository:
         user_id: int | None = None,
         contact_id: int | None = None,
         digest: DigestFrequency = DigestFrequency.NONE,
+        leads: Sequence[Lead] | None = None,
     ) -> tuple[Subscription, bool]:
-        """The chat's subscription to a topic, made active; (it, whether it was new)."""
+        """The chat's subscription to a topic, made active; (it, whether it was new). `leads`
+        replaces its lead times; None keeps an existing one's and gives a new one the default."""
+        stored = format_tokens(leads) if leads else None
         found = await self._session.scalar(
             select(Subscription).where(
                 Subscription.platform == platform,
@@ -79,11 +89,13 @@ class SubscriptionRepository:
         if found is not None:
             was_active = found.active
             found.active, found.locale, found.digest = True, locale, digest
+            if stored is not None:
+                found.leads = stored
             await self._session.flush()
             return found, not was_active
         subscription = Subscription(
             platform=platform, chat_id=chat_id, topic=topic, topic_key=topic_key,
-            lead_minutes=default_leads(topic), locale=locale, user_id=user_id,
+            leads=stored or default_leads(topic), locale=locale, user_id=user_id,
             contact_id=contact_id, digest=digest,
         )  # fmt: skip
         self._session.add(subscription)
