@@ -10,6 +10,7 @@ from rich.console import Console
 from eudesk.bot import (
     cli_audit,
     cli_backup,
+    cli_bodies,
     cli_broadcast,
     cli_data,
     cli_db,
@@ -18,6 +19,7 @@ from eudesk.bot import (
     cli_run,
     cli_users,
 )
+from eudesk.bot.cli_output import reader_left, silence_stdout
 from eudesk.bot.settings import SettingsError
 from eudesk.storage.errors import DatabaseUnavailable, StorageError
 
@@ -31,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_users.app, name="users")
+app.add_typer(cli_bodies.app, name="bodies")
 app.add_typer(cli_data.seed_app, name="seed")
 app.add_typer(cli_reminders.outbox_app, name="outbox")
 app.add_typer(cli_reminders.subscriptions_app, name="subscriptions")
@@ -51,9 +54,18 @@ _errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
-    """Entry point: expected failures end with one readable line and a non-zero exit."""
+    """Entry point: expected failures end with one readable line and a non-zero exit; a reader
+    that leaves early (`eudesk audit --format csv | head`) ends any command quietly, status 0."""
     try:
-        app()
+        try:
+            app()
+        except BaseException as exc:
+            # typer exits 1 on a broken pipe, rich's Console too, and a transaction around the
+            # writing reports the database unreachable: all of them are the reader leaving.
+            if not isinstance(exc, KeyboardInterrupt) and reader_left(exc):
+                silence_stdout()
+                sys.exit(0)
+            raise
     except SettingsError as exc:
         _errors.print(f"eudesk: bad configuration: {exc}", markup=False)
         sys.exit(2)

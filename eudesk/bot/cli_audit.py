@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import enum
 import getpass
-import os
 import re
-import sys
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, NoReturn
@@ -17,9 +14,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from eudesk.bot.cli_output import FORMAT_HELP, Cell, OutputFormat, aemit, emit
 from eudesk.bot.runtime import settings, with_database
 from eudesk.storage.db import Database
 from eudesk.storage.models import utcnow
@@ -40,19 +36,16 @@ retention_app = typer.Typer(
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
-TABLE_LIMIT = 100  # rows a table shows unless --limit says otherwise (CSV: all)
+TABLE_LIMIT = 100  # rows a table shows unless --limit says otherwise (CSV, JSON: all)
 MAX_YEARS = 100
 CSV_HEADER = ("id", "at", "actor", "user", "platform", "action", "target_type", "target_ref",
               "allowed", "detail")  # fmt: skip
+# A table is read at 80 columns: who is the user's name when known, the target one cell.
+TABLE_HEADER = ("id", "at", "who", "action", "target", "allowed", "detail")
 _AGE = re.compile(r"^(\d{1,5})([hdw])$")
 _AGE_UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 _YEARS_HELP = f"years after validity ends (default: EUDESK_RETENTION_YEARS or {DEFAULT_YEARS})"
 _MOMENT_HELP = "YYYY-MM-DD, 'YYYY-MM-DD HH:MM' (local time), or an age like 12h, 7d, 2w"
-
-
-class Format(enum.StrEnum):
-    TABLE = "table"
-    CSV = "csv"
 
 
 def retention_years() -> int:
@@ -106,7 +99,7 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def _describe(wanted: AuditFilter, shape: Format, zone: ZoneInfo) -> str:
+def _describe(wanted: AuditFilter, shape: OutputFormat, zone: ZoneInfo) -> str:
     """The filters of a read, for its own audit record."""
     parts = [f"{name}={_local(value, zone)}" for name, value in
              (("since", wanted.since), ("until", wanted.until)) if value is not None]  # fmt: skip
@@ -139,20 +132,23 @@ def audit_command(
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option(min=1, help=f"at most N rows (default: {TABLE_LIMIT} in a table, all in csv)"),
+        typer.Option(
+            min=1, help=f"at most N rows (default: {TABLE_LIMIT} in a table, all in csv and json)"
+        ),
     ] = None,
-    shape: Annotated[Format, typer.Option("--format", help="table, or csv on stdout")] = (
-        Format.TABLE
+    shape: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = (
+        OutputFormat.TABLE
     ),
 ) -> None:
     """The audit log, newest first: who looked up or changed what, when, allowed or refused.
     Reading it is itself recorded (action audit.read, with the filters)."""
     zone, now = settings().zone, utcnow()
+    table = shape is OutputFormat.TABLE
     wanted = AuditFilter(
         since=_moment("--since", since, now=now, zone=zone),
         until=_moment("--until", until, now=now, zone=zone),
         user=user, action=action, allowed=allowed,
-        limit=limit if limit is not None or shape is Format.CSV else TABLE_LIMIT,
+        limit=limit if limit is not None or not table else TABLE_LIMIT,
     )  # fmt: skip
     if wanted.since and wanted.until and wanted.since >= wanted.until:
         _fail("--since must be before --until")
@@ -165,53 +161,41 @@ def audit_command(
                 target_type="audit_log", detail=_describe(wanted, shape, zone),
             )  # fmt: skip
         reading = replace(wanted, skip_id=entry.id)
-        async with database.transaction() as session:
-            lines = Repositories(session).audit.stream(reading)
-            if shape is Format.CSV:
-                return await _write_csv(lines, zone)
-            rows = [line async for line in lines]
-        _print_table(rows, zone)
+        # aclosing: a reader that leaves early (`| head`) closes the stream while its session
+        # is still open, instead of at the interpreter's exit.
+        async with (
+            database.transaction() as session,
+            aclosing(Repositories(session).audit.stream(reading)) as lines,
+        ):
+            if not table:
+                return await aemit(CSV_HEADER, _script_rows(lines, zone), shape)
+            rows = [_table_cells(line, zone) async for line in lines]
+        if rows:
+            emit(TABLE_HEADER, rows, shape)
         return len(rows)
 
-    try:
-        shown = with_database(work)
-    except BrokenPipeError:
-        # `eudesk audit --format csv | head`: the reader left; say nothing more.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
-    if shape is Format.TABLE:
+    shown = with_database(work)
+    if table:
         more = f" (the newest {shown}; --limit N for more)" if shown == wanted.limit else ""
         console.print(f"{shown} audit records{more}", markup=False)
 
 
-async def _write_csv(lines: AsyncIterator[AuditLine], zone: ZoneInfo) -> int:
-    """Write rows to stdout as they arrive; returns how many."""
-    writer = csv.writer(sys.stdout)
-    writer.writerow(CSV_HEADER)
-    count = 0
+async def _script_rows(
+    lines: AsyncIterator[AuditLine], zone: ZoneInfo
+) -> AsyncIterator[Sequence[Cell]]:
+    """Every column, for csv and json; the moment in local time with its offset."""
     async for line in lines:
-        writer.writerow(_cells(line, zone, allowed=("true", "false")))
-        count += 1
-    sys.stdout.flush()
-    return count
+        yield (
+            line.id, _local(line.at, zone), line.actor, line.user, line.platform, line.action,
+            line.target_type, line.target_ref, line.allowed, line.detail,
+        )  # fmt: skip
 
 
-def _cells(line: AuditLine, zone: ZoneInfo, *, allowed: tuple[str, str]) -> list[str]:
-    return [
-        str(line.id), _local(line.at, zone), line.actor, line.user or "", line.platform,
-        line.action, line.target_type or "", line.target_ref or "",
-        allowed[0] if line.allowed else allowed[1], line.detail or "",
-    ]  # fmt: skip
-
-
-def _print_table(rows: list[AuditLine], zone: ZoneInfo) -> None:
-    if not rows:
-        return
-    table = Table(*CSV_HEADER)
-    for line in rows:
-        # Text, not markup: a typed reference like "[/]" must print as itself, not break rich.
-        table.add_row(*(Text(cell) for cell in _cells(line, zone, allowed=("yes", "no"))))
-    console.print(table)
+def _table_cells(line: AuditLine, zone: ZoneInfo) -> Sequence[Cell]:
+    target = " ".join(part for part in (line.target_type, line.target_ref) if part)
+    who = f"{line.user} ({line.actor})" if line.user else line.actor
+    at = line.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return (line.id, at, who, line.action, target, line.allowed, line.detail)
 
 
 # --- retention --------------------------------------------------------------------------------
@@ -226,6 +210,9 @@ def retention_run_command(
         int | None,
         typer.Option(min=1, max=MAX_YEARS, help=_YEARS_HELP),
     ] = None,
+    shape: Annotated[
+        OutputFormat, typer.Option("--format", help=f"the --dry-run listing: {FORMAT_HELP}")
+    ] = OutputFormat.TABLE,
 ) -> None:
     """Anonymise passport and visa records whose validity ended more than N years ago (records
     without an end of validity are kept); the run is recorded in the audit log."""
@@ -238,7 +225,11 @@ def retention_run_command(
             return await due_records(database, years=span, now=now, zone=zone)
 
         due = with_database(preview)
-        _print_due(due)
+        rows = [(record.kind, record.reference, record.valid_until) for record in due]
+        if rows or shape is not OutputFormat.TABLE:
+            emit(("kind", "reference", "valid until"), rows, shape)
+        if shape is not OutputFormat.TABLE:
+            return  # a script reads the listing alone
         passports = sum(1 for record in due if record.kind == "passport")
         console.print(
             f"would anonymise {passports} passports and {len(due) - passports} visas "
@@ -258,12 +249,3 @@ def retention_run_command(
         f"(valid until before {report.cutoff.isoformat()})",
         markup=False,
     )
-
-
-def _print_due(due: list[DueRecord]) -> None:
-    if not due:
-        return
-    table = Table("kind", "reference", "valid until")
-    for record in due:
-        table.add_row(Text(record.kind), Text(record.reference), record.valid_until.isoformat())
-    console.print(table)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from eudesk.bot.cli_output import FORMAT_HELP, Cell, OutputFormat, emit
 from eudesk.bot.runtime import with_database
 from eudesk.storage.db import Database
-from eudesk.storage.models import Locale, Platform, Role, User
+from eudesk.storage.models import Body, Locale, Platform, Role, User
 from eudesk.storage.repositories import Repositories
+from eudesk.storage.repositories.bodies import AmbiguousBody
 
 app = typer.Typer(help="Users: add, list, grant and revoke roles.", no_args_is_help=True)
 console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _TELEGRAM_ID = re.compile(r"^\d{1,20}$")
 _SLACK_ID = re.compile(r"^T[A-Z0-9]{2,20}:[UW][A-Z0-9]{2,20}$")
@@ -50,7 +53,13 @@ def add_command(
     role: Annotated[list[Role], typer.Option("--role", help="repeat for several roles")],
     telegram: Annotated[str | None, typer.Option(help="Telegram numeric user id")] = None,
     slack: Annotated[str | None, typer.Option(help="Slack TEAM:USER id")] = None,
-    body: Annotated[str | None, typer.Option(help="body code, e.g. LSGU-80071")] = None,
+    body: Annotated[
+        str | None,
+        typer.Option(
+            help="the user's body: its code (LSGU-80071) or its name in any script "
+            "(Бачка Топола, Backa Topola, Topolya); `eudesk bodies list` shows them"
+        ),
+    ] = None,
     lang: Annotated[Locale, typer.Option(help="reply language")] = Locale.SR_LATN,
 ) -> None:
     """Add a user with roles, and optionally the chat accounts that speak for them."""
@@ -59,8 +68,9 @@ def add_command(
     async def work(database: Database) -> str:
         async with database.transaction() as session:
             repos = Repositories(session)
+            found = None if body is None else await _body(repos, body)
             user = await repos.users.add(
-                name, role, locale=lang, body_code=body, identities=identities
+                name, role, locale=lang, body_code=found and found.code, identities=identities
             )
             await repos.audit.record(
                 actor=_actor(),
@@ -73,30 +83,56 @@ def add_command(
             )
             return _describe(user)
 
-    console.print(f"added {with_database(work)}", markup=False)
+    try:
+        added = with_database(work)
+    except _BodyNotFound as exc:
+        errors.print(f"eudesk: {exc.message}", markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"added {added}", markup=False)
+
+
+class _BodyNotFound(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+async def _body(repos: Repositories, text: str) -> Body:
+    """The body a --body names, by code or by name; otherwise one line saying what to type."""
+    try:
+        found = await repos.bodies.find_one(text)
+    except AmbiguousBody as exc:
+        names = "; ".join(f"{b.code} {b.name_sr_latn}" for b in exc.candidates)
+        raise _BodyNotFound(f"--body {text!r} matches several bodies: {names}") from None
+    if found is None:
+        raise _BodyNotFound(f"no body {text!r}; `eudesk bodies list` shows the codes and names")
+    return found
 
 
 @app.command("list")
-def list_command() -> None:
-    """List users with their roles, language and chat accounts."""
+def list_command(
+    shape: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = (
+        OutputFormat.TABLE
+    ),
+) -> None:
+    """List users with their roles, language, body and chat accounts."""
 
-    async def work(database: Database) -> list[tuple[str, str, str, str]]:
+    async def work(database: Database) -> list[Sequence[Cell]]:
         async with database.transaction() as session:
-            users = await Repositories(session).users.list()
+            repos = Repositories(session)
+            codes = {body.id: body.code for body in await repos.bodies.all()}
             return [
                 (
                     u.name,
                     ", ".join(r.role.value for r in u.roles),
                     u.locale.value,
+                    codes.get(u.body_id) if u.body_id is not None else None,
                     ", ".join(f"{i.platform.value}:{i.external_id}" for i in u.identities),
                 )
-                for u in users
+                for u in await repos.users.list()
             ]
 
-    table = Table("name", "roles", "lang", "chats")
-    for row in with_database(work):
-        table.add_row(*row)
-    console.print(table)
+    emit(("name", "roles", "lang", "body", "chats"), with_database(work), shape)
 
 
 def _change_role(name: str, role: Role, *, grant: bool) -> str:

@@ -7,6 +7,8 @@ Two lookups by what a person types: `find(text)` lists the candidates (for searc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,10 @@ class BodyRepository:
 
     async def by_id(self, body_id: int) -> Body | None:
         return await self._session.get(Body, body_id)
+
+    async def all(self) -> Sequence[Body]:
+        """Every body, grouped by kind, then by code."""
+        return (await self._session.scalars(select(Body).order_by(Body.kind, Body.code))).all()
 
     async def by_code(self, code: str) -> Body | None:
         return await self._session.scalar(select(Body).where(Body.code == code))
