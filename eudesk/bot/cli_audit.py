@@ -5,11 +5,11 @@ from __future__ import annotations
 import getpass
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import typer
@@ -165,7 +165,7 @@ def audit_command(
         # is still open, instead of at the interpreter's exit.
         async with (
             database.transaction() as session,
-            aclosing(Repositories(session).audit.stream(reading)) as lines,
+            aclosing(_generator(Repositories(session).audit.stream(reading))) as lines,
         ):
             if not table:
                 return await aemit(CSV_HEADER, _script_rows(lines, zone), shape)
@@ -178,6 +178,11 @@ def audit_command(
     if table:
         more = f" (the newest {shown}; --limit N for more)" if shown == wanted.limit else ""
         console.print(f"{shown} audit records{more}", markup=False)
+
+
+def _generator(lines: AsyncIterator[AuditLine]) -> AsyncGenerator[AuditLine, None]:
+    """The repository's stream is an async generator; typed as one, aclosing can close it."""
+    return cast(AsyncGenerator[AuditLine, None], lines)
 
 
 async def _script_rows(

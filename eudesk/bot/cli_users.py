@@ -70,7 +70,11 @@ def add_command(
             repos = Repositories(session)
             found = None if body is None else await _body(repos, body)
             user = await repos.users.add(
-                name, role, locale=lang, body_code=found and found.code, identities=identities
+                name,
+                role,
+                locale=lang,
+                body_code=None if found is None else found.code,
+                identities=identities,
             )
             await repos.audit.record(
                 actor=_actor(),
