@@ -192,6 +192,10 @@ class OutboxDispatcher:
             await self._dead(entry, error)
             return _Next.GO_ON  # this message gave up; the chat's next ones still try
         retry_at = self.clock() + backoff(attempt, self.rng)
+        # An operator acts on failing deliveries before they die: one line per failed attempt.
+        logger.warning("outbox: row %d failed (attempt %d of %d), again at %s: %s",
+                       entry.id, attempt, self.max_attempts, retry_at.isoformat(timespec="seconds"),
+                       exc)  # fmt: skip
         await self._retry_later(entry, retry_at, error, count_attempt=True)
         return _Next.STOP
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -232,6 +233,22 @@ async def test_errors_back_off_exponentially_then_the_row_is_dead(database: Data
     clock.advance(86400)
     assert await worker.run_once() == 0
     assert sender.attempts == worker.max_attempts
+
+
+async def test_each_failed_attempt_is_one_warning_an_operator_sees_at_info(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    (row_id,) = await add_rows(database, ["7"])
+    clock = Clock()
+    sender = RecordingSender()
+    sender.fail_chat("7", TransportError("telegram", "502 Bad Gateway"))
+    worker = dispatcher(database, sender, clock)
+    with caplog.at_level(logging.INFO, logger="eudesk.schedules.outbox"):
+        assert await worker.run_once() == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"outbox: row {row_id} failed (attempt 1 of 8), again at ")
+    assert warnings[0].endswith("telegram: 502 Bad Gateway")
 
 
 async def test_a_blocked_chat_deactivates_its_contact_and_stops(database: Database) -> None:
