@@ -206,7 +206,7 @@ async def project(ctx: Context) -> Reply:
 
 
 def _parse(rest: str) -> _Query:
-    """The filter as words and "quoted phrases", less the page (p2, page 2, strana 2)."""
+    """The filter as words and "quoted phrases", less the page (p2, p 2, page 2, strana 2)."""
     if len(rest) > MAX_FILTER_CHARS:
         raise UsageError("projects.too_long", words=MAX_FILTER_WORDS, chars=MAX_FILTER_CHARS)
     query = _Query()
@@ -227,7 +227,7 @@ def _parse(rest: str) -> _Query:
                 query.canonical.append(f'"{word}"')
         elif re.fullmatch(r"p\d+", word):
             query.page = _page_number(word[1:])
-        elif word in _PAGE_WORDS:
+        elif word in _PAGE_WORDS or (word == "p" and _next_is_number(tokens, i)):
             i += 1
             query.page = _page_number(tokens[i][1] if i < len(tokens) else "")
         else:
@@ -235,6 +235,11 @@ def _parse(rest: str) -> _Query:
             query.canonical.append(word)
         i += 1
     return query
+
+
+def _next_is_number(tokens: list[tuple[bool, str]], i: int) -> bool:
+    """Whether the token after i is a bare number ("p 2" is page 2, "p" alone a search word)."""
+    return i + 1 < len(tokens) and not tokens[i + 1][0] and tokens[i + 1][1].isdigit()
 
 
 def _page_number(text: str) -> int:

@@ -109,6 +109,14 @@ async def test_paging_forward_and_back_through_the_buttons(
     assert all("-HUSRB-" in code for code in seen)
 
 
+@pytest.mark.parametrize("typed", ["/projects p 2", "/projects p2", "/projects page 2",
+                                   "/projects strana 2", "/projects husrb p 2"])  # fmt: skip
+async def test_a_page_written_with_a_space_is_a_page(chat: FakeChat, typed: str) -> None:
+    answer = await chat.send(typed)
+    assert "strana 2 od" in answer.text
+    assert "tekst" not in answer.text  # "p 2" is not searched for as text
+
+
 async def test_the_last_page_has_no_next_and_past_it_is_explained(
     chat: FakeChat, demo_db: Database, dispatcher: Dispatcher
 ) -> None:
