@@ -77,8 +77,14 @@ class BroadcastDraft(CreatedAt, Base):
     guideline_id: Mapped[int] = mapped_column(ForeignKey("guidelines.id", ondelete="CASCADE"))
     author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body_ids: Mapped[str] = mapped_column(Text)  # comma-separated ids of the previewed bodies
+    contact_ids: Mapped[str] = mapped_column(Text)  # comma-separated: the contacts it counted
     targets: Mapped[str] = mapped_column(String(400))  # what the author typed, for the audit
     text: Mapped[str] = mapped_column(Text)  # the preview as shown
     locale: Mapped[Locale] = mapped_column(enum_column(Locale))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the Send did, so that a second press can say it: new messages, contacts who had it
+    # already, contacts without a chat.
+    queued: Mapped[int | None]
+    already: Mapped[int | None]
+    unreachable: Mapped[int | None]

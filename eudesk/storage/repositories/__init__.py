@@ -10,6 +10,7 @@ from eudesk.storage.repositories.bodies import BodyRepository
 from eudesk.storage.repositories.broadcasts import BroadcastRepository
 from eudesk.storage.repositories.deadlines import DeadlineRepository, UpcomingDeadline
 from eudesk.storage.repositories.documents import DocumentRepository
+from eudesk.storage.repositories.drafts import DraftRepository
 from eudesk.storage.repositories.feeds import FeedRepository
 from eudesk.storage.repositories.guidelines import GuidelineRepository
 from eudesk.storage.repositories.invites import InviteRepository
@@ -35,6 +36,7 @@ class Repositories:
         self.documents = DocumentRepository(session)
         self.guidelines = GuidelineRepository(session)
         self.broadcasts = BroadcastRepository(session)
+        self.drafts = DraftRepository(session)
         self.agreements = AgreementRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.feeds = FeedRepository(session)
@@ -47,6 +49,7 @@ __all__ = [
     "BroadcastRepository",
     "DeadlineRepository",
     "DocumentRepository",
+    "DraftRepository",
     "FeedRepository",
     "GuidelineRepository",
     "InviteRepository",

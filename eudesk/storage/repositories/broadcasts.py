@@ -19,13 +19,14 @@ from eudesk.storage.models import (
     Contact,
     Guideline,
     GuidelineAudience,
+    OutboxEntry,
     OutboxState,
     Platform,
     Subscription,
     SubscriptionTopic,
 )
 from eudesk.storage.models import GuidelineDelivery as Delivery
-from eudesk.storage.repositories.bodies import BodyRepository
+from eudesk.storage.repositories.bodies import AmbiguousBody, BodyRepository
 from eudesk.storage.repositories.outbox_rows import insert_new
 from eudesk.storage.text import fold
 
@@ -117,12 +118,27 @@ def contact_chat(contact: Contact) -> tuple[Platform, str] | None:
     return None
 
 
-class UnknownTarget(LookupError):
-    """A broadcast target that is neither an audience keyword nor exactly one body."""
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a broadcast to some bodies reaches, counted the way `broadcast` will count it."""
 
-    def __init__(self, text: str) -> None:
+    bodies: int
+    contacts: list[Contact]  # the active contacts: each gets a delivery record
+    by_chat: int  # active, with a chat, not sent this guideline before: a new message each
+    already: int  # active, with a chat, this guideline queued or sent to them before
+    no_chat: int  # active, no Telegram chat or Slack channel: recorded only
+    blocked: int  # deactivated (the dispatcher does it when a chat blocked the bot): skipped
+    subscribers: int  # new copies for other chats subscribed to guidelines
+
+
+class UnknownTarget(LookupError):
+    """A broadcast target that is neither an audience keyword nor exactly one body; `similar`
+    names the bodies it might have meant (codes), best first."""
+
+    def __init__(self, text: str, similar: Sequence[Body] = ()) -> None:
         super().__init__(text)
         self.text = text
+        self.similar = list(similar)
 
 
 class BroadcastRepository:
@@ -143,11 +159,23 @@ class BroadcastRepository:
             if keyword is not None:
                 names.append(keyword)
                 continue
-            exact = [b for b in await bodies.find(part, limit=5) if bodies.is_exact(b, part)]
-            if len(exact) != 1:
-                raise UnknownTarget(part)
-            names.append(exact[0].code)
+            names.append((await self._one_body(bodies, part)).code)
         return list(dict.fromkeys(names))
+
+    @staticmethod
+    async def _one_body(bodies: BodyRepository, part: str) -> Body:
+        """A body by its code (any case) or its exact name in any script; a name that merely
+        contains the text is not enough for a broadcast."""
+        try:
+            body = await bodies.find_one(part)
+        except AmbiguousBody as exc:
+            exact = [b for b in exc.candidates if bodies.is_exact(b, part)]
+            raise UnknownTarget(part, exact or exc.candidates) from None
+        if body is None:
+            raise UnknownTarget(part)
+        if body.code.casefold() != part.casefold() and not bodies.is_exact(body, part):
+            raise UnknownTarget(part, [body])
+        return body
 
     async def bodies_for(self, targets: Sequence[str]) -> list[Body]:
         """The bodies named by targets: all-lsgu, provincial, all, or body codes (resolved by
@@ -178,6 +206,82 @@ class BroadcastRepository:
             .order_by(Contact.body_id, Contact.ref)
         )
         return list(rows)
+
+    async def audience(
+        self, guideline: Guideline, bodies: Sequence[Body], now: datetime
+    ) -> Audience:
+        """The preview's numbers: what `broadcast` to these bodies' contacts would do now."""
+        body_ids = [body.id for body in bodies]
+        everyone = list(
+            await self._session.scalars(
+                select(Contact)
+                .where(Contact.body_id.in_(body_ids))
+                .order_by(Contact.body_id, Contact.ref)
+            )
+        ) if body_ids else []  # fmt: skip
+        active = [contact for contact in everyone if contact.active]
+        had = await self._queued_before(guideline.id, [c.id for c in active])
+        chats = {c.id: chat for c in active if (chat := contact_chat(c)) is not None}
+        already = sum(1 for contact_id in chats if contact_id in had)
+        subscribers = await self._new_keys(
+            await self._subscriber_rows(guideline, now, set(chats.values()))
+        )
+        return Audience(
+            bodies=len(bodies),
+            contacts=active,
+            by_chat=len(chats) - already,
+            already=already,
+            no_chat=len(active) - len(chats),
+            blocked=len(everyone) - len(active),
+            subscribers=subscribers,
+        )
+
+    async def contacts_by_ids(self, contact_ids: Sequence[int]) -> list[Contact]:
+        """The contacts a draft counted that are still active, by body and reference."""
+        found: list[Contact] = []
+        for start in range(0, len(contact_ids), _BATCH):
+            found.extend(
+                await self._session.scalars(
+                    select(Contact).where(
+                        Contact.id.in_(contact_ids[start : start + _BATCH]),
+                        Contact.active.is_(True),
+                    )
+                )
+            )
+        return sorted(found, key=lambda contact: (contact.body_id, contact.ref))
+
+    async def _queued_before(self, guideline_id: int, contact_ids: Sequence[int]) -> set[int]:
+        """Contacts who already have this guideline's own notification (queued or sent)."""
+        had: set[int] = set()
+        for start in range(0, len(contact_ids), _BATCH):
+            had.update(
+                cid
+                for cid in await self._session.scalars(
+                    select(OutboxEntry.contact_id).where(
+                        OutboxEntry.kind == GUIDELINE,
+                        OutboxEntry.item_id == guideline_id,
+                        OutboxEntry.contact_id.in_(contact_ids[start : start + _BATCH]),
+                    )
+                )
+                if cid is not None
+            )
+        return had
+
+    async def _new_keys(self, rows: Sequence[dict[str, Any]]) -> int:
+        """How many of these outbox rows are not there yet (by dedupe key)."""
+        keys = [row["dedupe_key"] for row in rows]
+        existing = 0
+        for start in range(0, len(keys), _BATCH):
+            existing += len(
+                list(
+                    await self._session.scalars(
+                        select(OutboxEntry.id).where(
+                            OutboxEntry.dedupe_key.in_(keys[start : start + _BATCH])
+                        )
+                    )
+                )
+            )
+        return len(keys) - existing
 
     async def broadcast(
         self,
@@ -313,6 +417,12 @@ class BroadcastRepository:
     async def _subscriber_copies(
         self, guideline: Guideline, now: datetime, reached: set[tuple[Platform, str]]
     ) -> int:
+        return await insert_new(self._session, await self._subscriber_rows(guideline, now, reached))
+
+    async def _subscriber_rows(
+        self, guideline: Guideline, now: datetime, reached: set[tuple[Platform, str]]
+    ) -> list[dict[str, Any]]:
+        """A copy for each chat subscribed to guidelines that is not one of `reached`."""
         subs = await self._session.scalars(
             select(Subscription)
             .outerjoin(Contact, Contact.id == Subscription.contact_id)
@@ -324,7 +434,7 @@ class BroadcastRepository:
             )
             .order_by(Subscription.id)
         )
-        rows = [
+        return [
             self._row(
                 f"{GUIDELINE}:{guideline.id}:sub:{sub.id}",
                 GUIDELINE,
@@ -337,7 +447,6 @@ class BroadcastRepository:
             for sub in subs
             if (sub.platform, sub.chat_id) not in reached
         ]
-        return await insert_new(self._session, rows)
 
     @staticmethod
     def _row(
