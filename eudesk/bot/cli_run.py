@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -24,10 +26,12 @@ from eudesk.bot.transports.console_sender import ConsoleSender
 from eudesk.handlers.notifications import render_notification
 from eudesk.schedules.delivery import Sender
 from eudesk.schedules.outbox import OutboxDispatcher
+from eudesk.schedules.reminders import ReminderService
+from eudesk.storage.changes import ChangeListener
 from eudesk.storage.db import Database, safe_url
 from eudesk.storage.errors import RecordNotFound
 from eudesk.storage.migrate import upgrade
-from eudesk.storage.models import Platform, Project
+from eudesk.storage.models import Platform, Project, utcnow
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.seed import seed_demo, seed_reference
 
@@ -106,6 +110,7 @@ async def chat_in_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     reminders: StartReminders | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> int:
     """A console session as `name`, with the reminder service running alongside it: what is
     due for the session's chat is shown in it (see ConsoleSender). At the end of input the
@@ -117,22 +122,75 @@ async def chat_in_console(
     session = ConsoleTransport(
         build_dispatcher(config, database), name, files=files, zone=config.zone
     )
-    sender = ConsoleSender(session, files, zone=config.zone)
+    sender = ConsoleSender(session, files, zone=config.zone, clock=clock)
     if reminders is None:
-        # Imported here: the lifecycle brings the HTTP server along, which the console never uses.
-        from eudesk.bot.lifecycle import start_reminders
 
         def reminders(stack: AsyncExitStack, senders: Mapping[str, Sender]) -> Awaitable[None]:
-            return start_reminders(stack, config, database, senders)
+            return start_console_reminders(stack, config, database, senders)
 
     async with AsyncExitStack() as stack:
         await reminders(stack, {sender.platform: sender})
         answered = await session.run(stdin or sys.stdin, stdout or sys.stdout)
-        await deliver_due(database, sender, config)
+        await deliver_due(database, sender, config, clock)
     return answered
 
 
-async def deliver_due(database: Database, sender: ConsoleSender, config: Settings) -> int:
+class ConsoleReminders(ReminderService):
+    """The reminder service of a console session: its stop waits for a planner tick in flight.
+
+    A piped session often ends while the first tick runs, and the ticker's stop would cancel
+    it in the middle of a database call (on SQLite, while it waits for the write lock)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ticks = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = False
+
+    async def plan(self) -> None:
+        if self._stopping:
+            return
+        self._ticks += 1
+        self._idle.clear()
+        try:
+            await super().plan()
+        finally:
+            self._ticks -= 1
+            if not self._ticks:
+                self._idle.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self._idle.wait()
+        await super().stop()
+
+
+async def start_console_reminders(
+    stack: AsyncExitStack, config: Settings, database: Database, senders: Mapping[str, Sender]
+) -> None:
+    """As lifecycle.start_reminders, with the console's reminder service."""
+    # Imported here: the lifecycle brings the HTTP server along, which the console never uses.
+    from eudesk.bot.lifecycle import reminder_options, stop_component
+
+    service = ConsoleReminders(
+        database, senders, zone=config.zone, options=reminder_options(config)
+    )
+    await service.start()
+    stack.push_async_callback(stop_component, "reminders", service.stop)
+    stack.callback(database.on_change(service.wake))
+    if database.dialect == "postgresql":
+        listener = ChangeListener(database.url, lambda _payload: service.wake())
+        await listener.start()
+        stack.push_async_callback(stop_component, "change listener", listener.stop)
+
+
+async def deliver_due(
+    database: Database,
+    sender: ConsoleSender,
+    config: Settings,
+    clock: Callable[[], datetime] = utcnow,
+) -> int:
     """Send the console notifications due now, in a few rounds (each chat's rows in order);
     the running service may be sending some of them too: a claim is exclusive."""
     outbox = OutboxDispatcher(
@@ -140,6 +198,7 @@ async def deliver_due(database: Database, sender: ConsoleSender, config: Setting
         {sender.platform: sender},
         partial(render_notification, zone=config.zone),
         worker=f"console-{os.getpid()}",
+        clock=clock,
     )
     for _ in range(DRAIN_ROUNDS):
         if not await outbox.run_once():

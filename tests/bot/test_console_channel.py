@@ -1,0 +1,244 @@
+"""The console is a channel like the others: notifications reach the session, files reach disk.
+
+Each test runs a console session in process (or `eudesk console` in a subprocess) on demo data
+in a database of its own, with the reminder service running alongside it for real: it commits,
+plans and sends through the console Sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import stat
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from eudesk.bot.cli_run import StartReminders, chat_in_console
+from eudesk.bot.settings import Settings
+from eudesk.bot.transports.console_files import ConsoleFiles
+from eudesk.handlers.messages import Attachment
+from eudesk.handlers.notices import BELGRADE
+from eudesk.schedules.delivery import Sender
+from eudesk.schedules.reminders import ReminderService
+from eudesk.storage.db import Database
+from eudesk.storage.migrate import upgrade
+from eudesk.storage.models import (
+    Guideline,
+    Locale,
+    Meeting,
+    OutboxEntry,
+    OutboxState,
+    Platform,
+    SubscriptionTopic,
+    utcnow,
+)
+from eudesk.storage.repositories import Repositories
+from eudesk.storage.repositories.broadcasts import BroadcastRepository
+from eudesk.storage.seed import seed_demo, seed_reference
+from tests.cli import run_cli
+from tests.conftest import NOW, TODAY
+from tests.databases import discard_database, new_database_url
+
+
+@pytest.fixture
+async def demo_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated demo database of its own (relative to TODAY): sessions commit for real."""
+    url = await new_database_url(backend, tmp_path)
+    database = Database.from_url(url)
+    try:
+        await upgrade(database)
+        async with database.transaction() as session:
+            await seed_reference(session)
+        await seed_demo(database, today=TODAY)
+    finally:
+        await database.dispose()
+    yield url
+    await discard_database(backend, url)
+
+
+@pytest.fixture
+async def database(demo_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(demo_url)
+    yield database
+    await database.dispose()
+
+
+def reminders_at(database: Database, clock: Callable[[], datetime]) -> StartReminders:
+    """The reminder service as the console starts it, on a fixed clock."""
+
+    async def start(stack: AsyncExitStack, senders: dict[str, Sender]) -> None:
+        service = ReminderService(database, senders, zone=BELGRADE, clock=clock)
+        await service.start()
+        stack.push_async_callback(service.stop)
+
+    return start  # type: ignore[return-value]
+
+
+async def session(
+    database: Database, user: str, script: str, files: ConsoleFiles, *, clock: datetime = NOW
+) -> str:
+    """Run a piped console session as `user`; returns what it wrote."""
+    stdout = io.StringIO()
+    await chat_in_console(
+        database, user, config=Settings(), files=files, stdin=io.StringIO(script),
+        stdout=stdout, reminders=reminders_at(database, lambda: clock), clock=lambda: clock,
+    )  # fmt: skip
+    return stdout.getvalue()
+
+
+async def subscribe(database: Database, chat_id: str, topic: SubscriptionTopic) -> None:
+    async with database.transaction() as session:
+        await Repositories(session).subscriptions.subscribe(
+            platform=Platform.CONSOLE, chat_id=chat_id, topic=topic, locale=Locale.EN
+        )
+
+
+async def console_rows(database: Database, chat_id: str) -> list[OutboxEntry]:
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.platform == Platform.CONSOLE, OutboxEntry.chat_id == chat_id)
+            .order_by(OutboxEntry.id)
+        )
+        return list(rows)
+
+
+def read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+async def broadcast_latest_guideline(database: Database, now: datetime) -> Guideline:
+    """A guideline broadcast: chats subscribed to guidelines get their copy, due at `now`."""
+    async with database.transaction() as session:
+        guideline = await session.scalar(
+            select(Guideline).order_by(Guideline.published_at.desc()).limit(1)
+        )
+        assert guideline is not None
+        await BroadcastRepository(session).broadcast(guideline, [], now)
+    return guideline
+
+
+async def test_a_due_reminder_appears_in_the_session_and_its_row_is_sent(
+    database: Database, tmp_path: Path
+) -> None:
+    await subscribe(database, "console:demo", SubscriptionTopic.CALLS)
+    out = await session(database, "demo", "/whoami\n", ConsoleFiles(tmp_path))
+    assert "— obaveštenje, 27.11.2026. 09:00 —" in out  # demo speaks sr-Latn; Belgrade time
+    assert "Reminder: deadline" in out  # the subscription's language
+    assert "Vaš nalog" in out  # the conversation went on around it
+    rows = await console_rows(database, "console:demo")
+    due = [row for row in rows if row.due_at <= NOW]
+    assert due
+    assert all(row.state == OutboxState.SENT for row in due)
+    assert all((row.message_id or "").startswith("console:demo#") for row in due)
+    assert out.count("— obaveštenje,") == len(due)  # each shown once
+
+
+async def test_a_guideline_broadcast_reaches_the_console_session(
+    database: Database, tmp_path: Path
+) -> None:
+    await subscribe(database, "console:demo", SubscriptionTopic.GUIDELINES)
+    guideline = await broadcast_latest_guideline(database, NOW)
+    out = await session(database, "demo", "/whoami\n", ConsoleFiles(tmp_path))
+    notice = out[out.index("— obaveštenje, 27.11.2026. 09:00 —") :]
+    assert guideline.title in notice
+    [row] = await console_rows(database, "console:demo")
+    assert row.state == OutboxState.SENT
+
+
+async def test_another_console_users_notification_goes_to_the_outbox_log(
+    database: Database, tmp_path: Path
+) -> None:
+    await subscribe(database, "console:demo-staff", SubscriptionTopic.GUIDELINES)
+    guideline = await broadcast_latest_guideline(database, NOW)
+    files = ConsoleFiles(tmp_path)
+    out = await session(database, "demo", "/whoami\n", files)
+    assert guideline.title not in out  # not demo's: it is not shown in demo's session
+    log = files.outbox_log.read_text(encoding="utf-8")
+    assert "console:demo-staff" in log
+    assert guideline.title in log
+    assert mode(files.outbox_log) == 0o600
+    [row] = await console_rows(database, "console:demo-staff")
+    assert row.state == OutboxState.SENT
+    assert (row.message_id or "").startswith("log:")
+
+
+async def test_meeting_ics_is_written_where_the_console_says_and_parses(
+    database: Database, tmp_path: Path
+) -> None:
+    async with database.transaction() as s:
+        meeting = await s.scalar(select(Meeting).order_by(Meeting.id).limit(1))
+    assert meeting is not None
+    files = ConsoleFiles(tmp_path / "var")
+    paths = []
+    for user in ("demo", "demo-staff"):
+        out = await session(database, user, f"/meeting {meeting.id}\n", files)
+        [line] = [line for line in out.splitlines() if line.startswith("(prilog: ")]
+        paths.append(Path(line.removeprefix("(prilog: ").removesuffix(")")))
+    for path in paths:
+        assert path.is_absolute()
+        [event] = Calendar.from_ical(read_bytes(path)).walk("VEVENT")
+        assert meeting.title in str(event["SUMMARY"])
+        assert mode(path) == 0o600
+        assert mode(path.parent) == 0o700
+    # The same file name for two users: each keeps their own.
+    assert paths[0].name == paths[1].name
+    assert paths[0] != paths[1]
+
+
+def test_eudesk_console_delivers_what_is_due_and_ends_with_its_input(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """The real command, the real reminder service and clock: a guideline queued for the demo
+    user's console before the session starts is in its output, and the row is sent."""
+
+    async def queue() -> str:
+        database = Database.from_url(demo_url)
+        try:
+            await subscribe(database, "console:demo", SubscriptionTopic.GUIDELINES)
+            return (await broadcast_latest_guideline(database, utcnow())).title
+        finally:
+            await database.dispose()
+
+    title = asyncio.run(queue())
+    result = run_cli("console", "--files", str(tmp_path / "files"), database_url=demo_url,
+                     cwd=tmp_path, stdin="/whoami\n")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "— obaveštenje, " in result.stdout
+    assert title in result.stdout
+
+    async def state() -> list[OutboxState]:
+        database = Database.from_url(demo_url)
+        try:
+            return [row.state for row in await console_rows(database, "console:demo")]
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(state()) == [OutboxState.SENT]
+
+
+def test_console_files_are_private(tmp_path: Path) -> None:
+    files = ConsoleFiles(tmp_path)
+    first = files.save("ana/x", Attachment("../../etc/passwd", b"a", "text/plain"))
+    second = files.save("ana_x", Attachment("passwd", b"b", "text/plain"))
+    assert first.parent.parent == files.files  # no escape from the user's folder
+    assert first != second  # two users whose names fold alike keep their own files
+    assert first.read_bytes() == b"a"
+    assert second.read_bytes() == b"b"
+    again = files.save("ana_x", Attachment("passwd", b"c", "text/plain"))
+    assert again == second
+    assert second.read_bytes() == b"c"  # a user's own latest replaces their older one
+    assert not [p for p in second.parent.iterdir() if p.name.startswith(".part-")]
+    assert mode(second) == 0o600
