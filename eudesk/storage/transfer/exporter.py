@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from eudesk.storage.csv_safety import neutralise
 from eudesk.storage.db import Database
 from eudesk.storage.models import (
     Body,
@@ -34,7 +35,7 @@ from eudesk.storage.transfer.cells import (
     format_moment,
     format_money,
 )
-from eudesk.storage.transfer.rows import UnsupportedFormat, columns, row_model
+from eudesk.storage.transfer.rows import UnsupportedFormat, columns, row_model, text_columns
 
 BATCH = 500
 Codes = dict[str, dict[int, str]]
@@ -191,15 +192,25 @@ class Sink(Protocol):
 
 
 class CsvSink:
-    """UTF-8 with a BOM (so Excel shows č, ć, š, ž, đ and Cyrillic), comma-separated."""
+    """UTF-8 with a BOM (so Excel shows č, ć, š, ž, đ and Cyrillic), comma-separated. A text
+    cell that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+381 ...") is written
+    with a leading apostrophe (csv_safety.neutralise; import restores it); amounts, numbers,
+    dates and kinds are written as they are."""
 
     def __init__(self, path: Path, kind: str) -> None:
         self.path = path
+        model = row_model(kind)
+        text = text_columns(model)
+        self.text = [name in text for name in columns(model)]
         self.handle = path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle)
 
     def write(self, rows: Sequence[Sequence[str]]) -> None:
-        self.writer.writerows(rows)
+        # The header's column names pass through neutralise unchanged.
+        self.writer.writerows(
+            [neutralise(cell) if text else cell for cell, text in zip(row, self.text, strict=True)]
+            for row in rows
+        )
 
     def close(self) -> None:
         self.handle.close()

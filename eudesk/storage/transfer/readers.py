@@ -14,6 +14,7 @@ import openpyxl
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils.exceptions import InvalidFileException
 
+from eudesk.storage.csv_safety import restore
 from eudesk.storage.transfer.rows import (
     ImportRejected,
     RowError,
@@ -59,6 +60,8 @@ def read_rows(path: Path, kind: str) -> Iterator[tuple[int, Cells]]:
         for position, value in enumerate(values):
             name = names[position] if position < len(names) else None
             text = cell_text(value, day=name in days)
+            if fmt == "csv" and text is not None:
+                text = restore(text)  # "'=x", written so by a CSV export, is "=x" again
             if name is not None:
                 cells[name] = text
             elif text is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -78,11 +81,25 @@ class ImportRejected(TransferError):
         super().__init__(f"{path.name}: {kind} not imported, {len(errors)} error(s):\n{lines}")
 
 
+def no_formula(value: str) -> str:
+    """A name or a title may not begin with "=": in a spreadsheet it would be a formula."""
+    if value.startswith("="):
+        raise ValueError(
+            "begins with '=', which a spreadsheet runs as a formula; remove the '=' "
+            "(or put the text in quotes after it)"
+        )
+    return value
+
+
+# A name or a title: text that may not begin with "=" (CSV injection).
+NameText = Annotated[str, AfterValidator(no_formula)]
+
+
 class ProjectRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(max_length=40)
-    acronym: str = Field(max_length=60)
-    title: str = Field(max_length=400)
+    acronym: NameText = Field(max_length=60)
+    title: NameText = Field(max_length=400)
     programme: str = Field(max_length=40)
     status: ProjectStatus
     starts_on: Day | None = None
@@ -100,7 +117,7 @@ class DeadlineRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ref: str = Field(max_length=40)
     kind: DeadlineKind
-    title: str = Field(max_length=400)
+    title: NameText = Field(max_length=400)
     due: Due
     project: str | None = Field(default=None, max_length=40)
     programme: str | None = Field(default=None, max_length=40)
@@ -112,7 +129,7 @@ class DeadlineRow(BaseModel):
 class MeetingRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ref: str = Field(max_length=40)
-    title: str = Field(max_length=300)
+    title: NameText = Field(max_length=300)
     chapter: int | None = Field(default=None, ge=1, le=35)
     cluster: int | None = Field(default=None, ge=1, le=6)
     starts: Moment
@@ -126,7 +143,7 @@ class ContactRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ref: str = Field(max_length=40)
     body: str = Field(max_length=32)
-    name: str = Field(max_length=200)
+    name: NameText = Field(max_length=200)
     position: str | None = Field(default=None, max_length=200)
     email: Annotated[str | None, AfterValidator(check_email)] = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=60)
@@ -141,7 +158,7 @@ class PassportRow(BaseModel):
     # Stored as /passport looks it up: "pas-1", "ПАС-1" and "PAS-1" are one reference.
     reference: Annotated[str, AfterValidator(check_reference)]
     kind: PassportKind
-    holder_name: str = Field(max_length=200)
+    holder_name: NameText = Field(max_length=200)
     holder_position: str | None = Field(default=None, max_length=200)
     body: str | None = Field(default=None, max_length=32)
     passport_number: str | None = Field(default=None, max_length=20)
@@ -176,6 +193,21 @@ def columns(model: type[BaseModel]) -> list[str]:
 def day_columns(model: type[BaseModel]) -> set[str]:
     """The columns that hold a calendar date (a spreadsheet date-time there means its day)."""
     return {name for name, field in model.model_fields.items() if is_day(field.annotation)}
+
+
+def text_columns(model: type[BaseModel]) -> set[str]:
+    """The columns of free text, which a CSV export neutralises (a spreadsheet could run one as
+    a formula); amounts, numbers, dates, kinds and flags are written as they are, so that a
+    spreadsheet reads a number as a number."""
+    return {name for name, field in model.model_fields.items() if _is_text(field.annotation)}
+
+
+def _is_text(annotation: Any) -> bool:
+    plain = (Decimal, int, float, date, enum.Enum)  # bool is an int, datetime a date
+    if isinstance(annotation, type):
+        return not issubclass(annotation, plain)
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    return all(_is_text(arg) for arg in args) if args else True
 
 
 def required_columns(model: type[BaseModel]) -> set[str]:
