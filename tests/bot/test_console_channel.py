@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import pty
+import select as io_select
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -108,6 +113,11 @@ async def console_rows(database: Database, chat_id: str) -> list[OutboxEntry]:
             .order_by(OutboxEntry.id)
         )
         return list(rows)
+
+
+async def all_sent(database: Database, chat_id: str) -> bool:
+    states = [row.state for row in await console_rows(database, chat_id)]
+    return bool(states) and set(states) == {OutboxState.SENT}
 
 
 def read_bytes(path: Path) -> bytes:
@@ -242,3 +252,78 @@ def test_console_files_are_private(tmp_path: Path) -> None:
     assert second.read_bytes() == b"c"  # a user's own latest replaces their older one
     assert not [p for p in second.parent.iterdir() if p.name.startswith(".part-")]
     assert mode(second) == 0o600
+
+
+class Terminal:
+    """The master side of a pseudo-terminal: what the program wrote, waited for by content."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.text = ""
+
+    def wait_for(self, wanted: str, *, start: int = 0, within: float = 60.0) -> int:
+        """Read until `wanted` appears at or after `start`; returns where (a bound, not a
+        timing: the program is given `within` seconds)."""
+        deadline = time.monotonic() + within
+        while (found := self.text.find(wanted, start)) < 0:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{wanted!r} never appeared in:\n{self.text}"
+            ready, _, _ = io_select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the program closed the terminal
+                    chunk = b""
+                assert chunk, f"{wanted!r} never appeared before the end:\n{self.text}"
+                self.text += chunk.decode("utf-8", errors="replace")
+        return found
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+
+def test_on_a_terminal_a_notification_waits_for_the_line_being_typed(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """`eudesk console` on a TTY: a notification that falls due while the user is typing is
+    shown after the reply to that line, not in the middle of it; Ctrl-D ends the session."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EUDESK_")}
+    env |= {"EUDESK_DATABASE_URL": demo_url, "EUDESK_LOG_LEVEL": "WARNING", "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eudesk", "console", "--files", str(tmp_path / "files")],
+        stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    terminal = Terminal(master)
+    try:
+        terminal.wait_for("demo> ")
+        terminal.type("/whoa")
+        typed = terminal.wait_for("/whoa")
+
+        async def queue_and_wait_until_sent() -> str:
+            database = Database.from_url(demo_url)
+            try:
+                await subscribe(database, "console:demo", SubscriptionTopic.GUIDELINES)
+                title = (await broadcast_latest_guideline(database, utcnow())).title
+                async with asyncio.timeout(60):  # the session's dispatcher looks every second
+                    while not await all_sent(database, "console:demo"):  # noqa: ASYNC110
+                        await asyncio.sleep(0.2)  # rows another process writes: polled
+                return title
+            finally:
+                await database.dispose()
+
+        title = asyncio.run(queue_and_wait_until_sent())
+        assert title not in terminal.text[typed:]  # delivered, but held: the user is typing
+        terminal.type("mi\r")
+        reply = terminal.wait_for("Vaš nalog", start=typed)
+        notice = terminal.wait_for(title, start=typed)
+        assert reply < notice
+        terminal.wait_for("demo> ", start=notice)
+        terminal.type("\x04")  # Ctrl-D
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
