@@ -90,7 +90,7 @@ def _vevent(event: CalendarEvent, *, stamp: datetime, zone: ZoneInfo) -> icalend
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
             if isinstance(trigger, datetime):
-                alarm.add("trigger", trigger.astimezone(UTC))
+                alarm.add("trigger", trigger.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
             else:
                 alarm.add("trigger", -trigger)
             alarm.add("description", event.summary)

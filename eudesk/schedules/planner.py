@@ -104,6 +104,7 @@ class PlanReport:
     created: int  # new reminder rows
     cancelled: int  # pending rows cancelled (item moved, cancelled, done, passed; superseded)
     notices: int  # new cancellation notices
+    merged: int = 0  # new reminder rows written cancelled: another says it in the same minute
 
 
 class Planner:
@@ -133,7 +134,7 @@ class Planner:
         """One tick: cancel what went stale, plan what is due, notice the reminded of cancels."""
         now = self._clock()
         cancelled = await self._cancel_stale(now)
-        created = 0
+        created = folded = 0
         after = 0
         while True:
             async with self._db.transaction() as session:
@@ -142,7 +143,7 @@ class Planner:
                 if subs:
                     rows, merged = await self._rows(repo, subs, now)
                     created += await repo.insert(rows)
-                    await repo.insert(merged)
+                    folded += await repo.insert(merged)
             if len(subs) < self._chunk:
                 break
             after = subs[-1].id
@@ -150,7 +151,7 @@ class Planner:
         if created >= ANALYZE_AFTER:
             async with self._db.transaction() as session:
                 await PlanningRepository(session, self._db.dialect).analyze_outbox()
-        report = PlanReport(created, cancelled, notices)
+        report = PlanReport(created, cancelled, notices, folded)
         if report.created or report.cancelled:
             logger.info("planned %d reminders and %d notices, cancelled %d", report.created,
                         report.notices, report.cancelled)  # fmt: skip

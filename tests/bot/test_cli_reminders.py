@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,15 +72,16 @@ async def test_subscribe_a_contact_then_preview_writes_nothing(
         code, out, err = cli("subscriptions", "add", "--contact", ref, "calls")
         assert code == 0, err
         assert "telegram:777001" in out
-        assert "14d, 3d, 1d" in out
+        assert "14 days, 3 days, 1 day" in out
         code, out, err = cli(
-            "subscriptions", "add", "--contact", ref, "chapter_meetings", "07", "--lead", "3d,2h"
-        )
+            "subscriptions", "add", "--contact", ref, "chapter_meetings", "07", "--lead",
+            "3 radna dana,2h",
+        )  # fmt: skip
         assert code == 0, err
         assert "chapter_meetings 7" in out
         code, out, _err = cli("subscriptions", "list", "--chat", "777001")
         assert ref in out
-        assert "3d, 2h" in out
+        assert "3 working days, 2 hours" in out
         assert "calls" in out
         assert await _actions(database) == ["subscription.add", "subscription.add"]
 
@@ -134,8 +136,9 @@ BAD = [
     (("--contact", "C-1", "project_deadlines", "NOPE-1"), "eudesk: no project 'NOPE-1'"),
     (("--contact", "C-1", "body_deadlines", "LSGU-0"), "eudesk: no body 'LSGU-0'"),
     (("--contact", "C-1", "body_deadlines"), "body_deadlines needs a key"),
-    (("--contact", "C-1", "calls", "--lead", "3x"), "bad lead time '3x'"),
-    (("--contact", "C-1", "calls", "--lead", "100d"), "bad lead time '100d'"),
+    (("--contact", "C-1", "calls", "--lead", "3x"), "“3x” is not a reminder lead. Say how"),
+    (("--contact", "C-1", "calls", "--lead", "100d"), "“100d” is not a reminder lead"),
+    (("--contact", "C-1", "calls", "--lead", "5"), "3wd or “3 working days”, 2h or"),
     (("--contact", "C-1", "calls", "--platform", "slack"), "contact C-1 has no slack chat"),
     (("--contact", "C-1", "--user", "u", "calls"), "exactly one of --contact REF or --user"),
 ]
@@ -230,3 +233,45 @@ def test_every_command_has_help(command: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+async def test_preview_from_a_chosen_moment_across_the_march_2027_change(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Issue 20's case: from Monday 2027-03-15 09:00, a deadline at 12:45 on 2027-03-29 (the day
+    after summer time begins) with leads 14d and 3 working days: both fire at 12:45 local."""
+    cli = Cli(empty_database_url, tmp_path)
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("seed", "reference")[0] == 0
+    database = Database.from_url(empty_database_url)
+    try:
+        async with database.transaction() as session:
+            body_id = await session.scalar(select(Body.id).limit(1))
+            assert body_id is not None
+            session.add(Contact(ref="C-1", body_id=body_id, name="Ana", telegram_chat_id="900",
+                                locale=Locale.EN))  # fmt: skip
+            session.add(Deadline(ref="DST-1", kind=DeadlineKind.CALL, title="Spring call",
+                                 due_at=datetime(2027, 3, 29, 10, 45, tzinfo=UTC)))  # fmt: skip
+        code, out, err = cli("subscriptions", "add", "--contact", "C-1", "calls", "--lead",
+                             "14d, 3 working days")  # fmt: skip
+        assert code == 0, err
+        assert "leads 14 days, 3 working days" in out
+        code, out, err = cli("reminders", "preview", "--from", "2027-03-15T09:00", "--days", "30")
+        assert code == 0, err
+        ours = [line for line in out.splitlines() if "Spring call" in line]
+        assert [line[:16] for line in ours] == ["2027-03-15 12:45", "2027-03-24 12:45"], out
+        assert "2 notifications in the next 30 days from 2027-03-15 09:00" in out
+        code, out, err = cli("reminders", "preview", "--from", "2027-03-15T09:00", "--days", "30",
+                             "--format", "json")  # fmt: skip
+        assert code == 0, err
+        assert [row["due"] for row in json.loads(out)] == ["2027-03-15 12:45", "2027-03-24 12:45"]
+        code, _out, err = cli("reminders", "preview", "--from", "15.3.2027")
+        assert code == 1
+        assert "--from wants a local date and time like 2027-03-15T09:00" in err
+        assert await _count(database, OutboxEntry) == 0
+        code, out, err = cli("subscriptions", "list", "--format", "csv")
+        assert code == 0, err
+        assert out.splitlines()[0] == "id,chat,topic,key,leads,lang,recipient,active"
+        assert "14 days, 3 working days" in out
+    finally:
+        await database.dispose()

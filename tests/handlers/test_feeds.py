@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import icalendar
 from sqlalchemy import select, update
 
@@ -102,6 +103,40 @@ async def test_the_feed_holds_what_the_chat_follows_with_alarms(
     # Nothing it does not follow: no report deadlines (only calls were subscribed).
     assert all("Rok:" not in str(e["SUMMARY"]) or "poziv" in str(e["DESCRIPTION"])
                for e in events.values())  # fmt: skip
+
+
+def _working_days_back(day: date, count: int) -> date:
+    """The reference: `count` working days before `day` (weekends, Serbian holidays off)."""
+    off = holidays.country_holidays("RS", years=range(day.year - 1, day.year + 1), observed=True)
+    while count:
+        day -= timedelta(days=1)
+        if day.weekday() < 5 and day not in off:
+            count -= 1
+    return day
+
+
+async def test_alarms_say_what_the_leads_mean_days_working_days_hours(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    """14 days is -P14D (the same wall time, summer time or not), 2 hours -PT2H, and 3 working
+    days the absolute moment the planner reckons (no duration skips weekends and holidays)."""
+    answer = await chat.send("/subscribe calls 14 dana, 3 radna dana, 2h")
+    assert "14 dana, 3 radna dana, 2 sata" in answer.text, answer.text
+    data = await _feed(demo_db, await _token(chat))
+    assert data is not None
+    assert problems(data) == []
+    call = await _first_call(demo_db)
+    event = icalendar.Calendar.from_ical(data)
+    [vevent] = [
+        e for e in event.walk("VEVENT") if str(e["UID"]) == f"deadline-{call.id}@eudesk.vojvodina"
+    ]
+    raw = sorted(alarm["TRIGGER"].to_ical().decode() for alarm in vevent.walk("VALARM"))
+    local = call.due_at.astimezone(BELGRADE)
+    wall = datetime.combine(_working_days_back(local.date(), 3), local.time(), BELGRADE)
+    absolute = wall.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    assert raw == sorted(["-P14D", "-PT2H", absolute])
+    [dated] = [a for a in vevent.walk("VALARM") if a["TRIGGER"].params.get("VALUE") == "DATE-TIME"]
+    assert dated.decoded("TRIGGER") == wall
 
 
 async def test_a_moved_deadline_shows_its_new_time_with_a_higher_sequence(

@@ -20,7 +20,7 @@ DEADLINE = json.dumps({
     "item_type": "deadline", "item_id": 7, "ref": "DL-7", "title": "Interim report",
     "kind": "report", "due_at": "2026-12-15T11:00:00+00:00", "project_code": "HUSRB-1",
     "project_acronym": "TISA", "programme_name": "Interreg VI-A IPA Hungary-Serbia",
-    "lead_minutes": 4320,
+    "lead": "3d",
 })  # fmt: skip
 MEETING = json.dumps({
     "item_type": "meeting", "item_id": 3, "ref": "M-3", "title": "Negotiating group 23",

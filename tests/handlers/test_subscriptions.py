@@ -18,17 +18,17 @@ async def _subscriptions(db: Database) -> list[Subscription]:
 @pytest.mark.parametrize(
     ("text", "topic", "key", "leads"),
     [
-        ("/subscribe calls", SubscriptionTopic.CALLS, "", "20160,4320,1440"),
-        ("/pretplati pozivi", SubscriptionTopic.CALLS, "", "20160,4320,1440"),
-        ("претплати поглавље 23", SubscriptionTopic.CHAPTER_MEETINGS, "23", "120"),
-        ("/feliratkozas klaszter 2", SubscriptionTopic.CLUSTER_MEETINGS, "2", "120"),
+        ("/subscribe calls", SubscriptionTopic.CALLS, "", "14d,3d,1d"),
+        ("/pretplati pozivi", SubscriptionTopic.CALLS, "", "14d,3d,1d"),
+        ("претплати поглавље 23", SubscriptionTopic.CHAPTER_MEETINGS, "23", "2h"),
+        ("/feliratkozas klaszter 2", SubscriptionTopic.CLUSTER_MEETINGS, "2", "2h"),
         ("/subscribe body Бачка Топола", SubscriptionTopic.BODY_DEADLINES, "LSGU-80071",
-         "20160,4320,1440"),
+         "14d,3d,1d"),
         ("/subscribe programme husrb", SubscriptionTopic.PROGRAMME_DEADLINES, "HUSRB",
-         "20160,4320,1440"),
+         "14d,3d,1d"),
         ("/subscribe project demo-husrb-0001", SubscriptionTopic.PROJECT_DEADLINES,
-         "DEMO-HUSRB-0001", "20160,4320,1440"),
-        ("/subscribe guidelines", SubscriptionTopic.GUIDELINES, "", "20160,4320,1440"),
+         "DEMO-HUSRB-0001", "14d,3d,1d"),
+        ("/subscribe guidelines", SubscriptionTopic.GUIDELINES, "", "14d,3d,1d"),
     ],
 )  # fmt: skip
 async def test_subscribe_in_every_language(
@@ -38,7 +38,7 @@ async def test_subscribe_in_every_language(
     assert "Pretplaćeni ste" in answer.text
     [subscription] = await _subscriptions(demo_db)
     assert (subscription.topic, subscription.topic_key) == (topic, key)
-    assert subscription.lead_minutes == leads
+    assert subscription.leads == leads
     assert subscription.chat_id == "chat-demo"
     again = await chat.send(text)
     assert "Već ste pretplaćeni" in again.text

@@ -66,7 +66,7 @@ def sub(ident: int, chat: str, topic: T, key: str = "", **kw: Any) -> Subscripti
         kw.setdefault("digest", DigestFrequency.DAILY)
         key = key or kw["digest"].value
     return Subscription(id=ident, platform=Platform.TELEGRAM, chat_id=chat, topic=topic,
-                        topic_key=key, lead_minutes=default_leads(topic), **kw)  # fmt: skip
+                        topic_key=key, leads=default_leads(topic), **kw)  # fmt: skip
 
 
 def digests(db: Database, now: datetime, **kw: Any) -> DigestPlanner:

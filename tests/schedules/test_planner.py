@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eudesk.schedules.planner import Planner, leads_to_plan, no_calendar
+from eudesk.schedules.calendar import WorkingCalendar
+from eudesk.schedules.planner import Planner, calendar_place, leads_to_plan, no_calendar
 from eudesk.storage.db import Database
+from eudesk.storage.leads import format_tokens, from_minutes, parse_tokens
 from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import (
     Body,
@@ -39,7 +41,7 @@ from eudesk.storage.models import (
     SubscriptionTopic,
 )
 from eudesk.storage.repositories.deadlines import DeadlineRepository
-from eudesk.storage.repositories.subscriptions import default_leads, lead_minutes
+from eudesk.storage.repositories.subscriptions import default_leads, subscription_leads
 from tests.databases import discard_database, new_database_url
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -101,9 +103,16 @@ def meeting(ident: int, starts: datetime, **kw: Any) -> Meeting:
                    ends_at=starts + timedelta(hours=2), place="Beograd", **kw)  # fmt: skip
 
 
+def minutes(text: str) -> str:
+    """Leads written as minutes ("60,1440"), as stored tokens ("1d,1h")."""
+    return format_tokens(from_minutes(int(m)) for m in text.split(","))
+
+
 def sub(ident: int, topic: T, key: str = "", leads: str | None = None) -> Subscription:
+    """A subscription; `leads` in minutes, as these tests were written."""
+    stored = minutes(leads) if leads else default_leads(topic)
     return Subscription(id=ident, platform=Platform.TELEGRAM, chat_id=f"chat{ident}", topic=topic,
-                        topic_key=key, lead_minutes=leads or default_leads(topic))  # fmt: skip
+                        topic_key=key, leads=stored)  # fmt: skip
 
 
 def planner(db: Database, now: datetime = NOW, **kw: Any) -> Planner:
@@ -136,7 +145,7 @@ async def test_plans_each_lead_once_with_what_a_renderer_needs(db: Database) -> 
         "item_type": "deadline", "item_id": 1, "ref": "D1", "title": "Report 1",
         "kind": "report", "due_at": "2026-12-17T08:00:00+00:00", "project_code": "HUSRB/2301/11",
         "project_acronym": "DANUBIKE", "programme_code": "HUSRB",
-        "programme_name": "Interreg HU-SRB", "lead_minutes": 1440,
+        "programme_name": "Interreg HU-SRB", "lead": "1d",
     }  # fmt: skip
     assert (rows[0].chat_id, rows[0].kind, rows[0].item_version) == ("chat1", "reminder", 1)
     assert (await planner(db).plan_once()).created == 0
@@ -178,12 +187,14 @@ async def test_topics_match_their_items(db: Database) -> None:
 
 
 def test_leads_parse_and_missed_leads_collapse() -> None:
-    assert lead_minutes("1440, 20160,x,-5,0,4320", T.CALLS) == [20160, 4320, 1440]
-    assert lead_minutes("", T.CHAPTER_MEETINGS) == [120]
-    assert lead_minutes("nonsense", T.CALLS) == [20160, 4320, 1440]
+    default = parse_tokens("14d,3d,1d")
+    assert subscription_leads("1d, 14d,x,-5,0,3d", T.CALLS) == default
+    assert subscription_leads("", T.CHAPTER_MEETINGS) == parse_tokens("2h")
+    assert subscription_leads("nonsense", T.CALLS) == default
     moment = NOW + 2 * DAY
-    assert leads_to_plan(moment, [20160, 4320, 1440], NOW) == [1440, 4320]
-    assert leads_to_plan(moment, [20160, 4320, 1440], NOW + 1.5 * DAY) == [1440]
+    fires = {lead: moment - lead.nominal for lead in default}
+    assert [x.token for x in leads_to_plan(fires, NOW)] == ["1d", "3d"]
+    assert [x.token for x in leads_to_plan(fires, NOW + 1.5 * DAY)] == ["1d"]
     assert no_calendar(NOW - DAY, sub(1, T.CALLS), NOW, moment) == NOW
 
 
@@ -399,3 +410,31 @@ async def test_three_planners_at_once_plan_once(backend: str, tmp_path: Path) ->
         for d in databases:
             await d.dispose()
         await discard_database(backend, url)
+
+
+async def test_a_caught_up_lead_and_the_next_one_at_the_same_minute_send_once(
+    db: Database,
+) -> None:
+    """Issue 11 point 5: leads 14d,3d,1d,2h on a deadline due tomorrow at 10:00, planned in the
+    evening: the caught-up 1d lead and the 2h lead both land at 08:00; the chat reads it once."""
+    evening = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # Tuesday 19:00 in Belgrade
+    due = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # Wednesday 10:00
+    eight = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # Wednesday 08:00
+    await world(db)
+    body_sub = sub(2, T.BODY_DEADLINES, "NS", "120")
+    body_sub.chat_id = "chat1"  # the same chat follows the deadline through its body too
+    await add(
+        db, deadline(1, due, kind=DeadlineKind.CALL), sub(1, T.CALLS, "", "20160,4320,1440,120")
+    )
+    await add(db, body_sub, DeadlineBody(deadline_id=1, body_id=1))
+    place = calendar_place(WorkingCalendar())
+    for _ in range(2):  # a second tick plans nothing more
+        await planner(db, evening, place=place).plan_once()
+    rows = await outbox(db)
+    pending = [row for row in rows if row.state is OutboxState.PENDING]
+    assert [(row.chat_id, row.due_at) for row in pending] == [("chat1", eight)]
+    # The other two are kept, cancelled, so that no later tick plans them again.
+    assert {row.dedupe_key for row in rows} == {
+        "1:deadline:1:1440:1", "1:deadline:1:120:1", "2:deadline:1:120:1"
+    }  # fmt: skip
+    assert [row.state for row in rows].count(OutboxState.CANCELLED) == 2

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from eudesk.schedules.calendar import Window, WorkingCalendar
 from eudesk.schedules.planner import MARGIN, Planner, calendar_place
 from eudesk.storage.db import Database
+from eudesk.storage.leads import MAX_LEAD_DAYS
 from eudesk.storage.migrate import upgrade
 from eudesk.storage.models import (
     Deadline,
@@ -29,7 +30,6 @@ from eudesk.storage.models import (
     Subscription,
     SubscriptionTopic,
 )
-from eudesk.storage.repositories.subscriptions import MAX_LEAD_MINUTES
 from tests.databases import discard_database, new_database_url
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -41,6 +41,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 MINUTES_2026_2030 = int((datetime(2031, 1, 1, tzinfo=UTC) - START).total_seconds() // 60)
 DAY = 24 * 60  # minutes
 TICK = timedelta(microseconds=1)
+MAX_LEAD_MINUTES = MAX_LEAD_DAYS * 24 * 60
 COMMON_LEADS = [20160, 4320, 1440, 120, 60, MAX_LEAD_MINUTES]  # 14d, 3d, 1d, 2h, 1h, 90d
 
 
@@ -280,7 +281,9 @@ async def start_afresh(db: Database, scenario: Scenario) -> None:
 
 def subscription(ident: int, wish: Wish) -> Subscription:
     return Subscription(id=ident, platform=Platform.TELEGRAM, chat_id=f"chat{ident}",
-                        topic=SubscriptionTopic.CALLS, lead_minutes=",".join(map(str, wish.leads)),
+                        topic=SubscriptionTopic.CALLS,
+                        # Exact durations (minute leads): day leads are test_leads_property's.
+                        leads=",".join(f"{m}m" for m in wish.leads),
                         quiet_start=wish.window.start, quiet_end=wish.window.end)  # fmt: skip
 
 
@@ -314,7 +317,7 @@ async def test_reminders_fire_only_when_allowed_and_once(
     for now, instances in scenario.ticks:
         runs = (planner(engine, now).plan_once() for engine in databases[:instances])
         reports = await asyncio.wait_for(asyncio.gather(*runs), timeout=60)
-        created += sum(report.created for report in reports)
+        created += sum(report.created + report.merged for report in reports)
         for row in await outbox(db):
             made_at.setdefault(row.dedupe_key, now)
     last = scenario.ticks[-1][0]
