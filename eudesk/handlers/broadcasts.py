@@ -1,164 +1,48 @@
-"""/broadcast and /ack_status: send a guideline to the contacts of bodies, see who acknowledged."""
+"""/broadcast, its Send button and /ack_status: send a guideline to the contacts of bodies, see
+who acknowledged.
+
+The preview stores a draft (the counted contacts, the text, the author, an expiry) and its Send
+button carries only the draft's random token: "/broadcast_send TOKEN". Pressing it claims the
+draft with one UPDATE, so a second press, on any platform, sends nothing and says so.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
+from eudesk.handlers.broadcast_texts import MESSAGES
+from eudesk.handlers.collation import collated
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import UsageError
 from eudesk.handlers.messages import Button, Reply
-from eudesk.handlers.router import COORDINATORS, STAFF, Router
+from eudesk.handlers.router import ANYONE, COORDINATORS, STAFF, Router
 from eudesk.storage.changes import announce_for
-from eudesk.storage.models import Body, Contact, Guideline, GuidelineAudience
+from eudesk.storage.models import Body, BroadcastDraft, Contact, Guideline, GuidelineAudience
 from eudesk.storage.repositories.broadcasts import (
     AUDIENCE_TARGETS,
     TARGET_WORDS,
     AckLine,
+    Audience,
     UnknownTarget,
-    contact_chat,
 )
+from eudesk.storage.repositories.drafts import DraftRepository, SendCounts
 from eudesk.storage.text import fold
 
 MAX_REF_CHARS = 40  # Guideline.ref is String(40)
 MAX_TARGET_CHARS = 400
-MAX_LINES = 40  # contacts listed by /ack_status; the counts cover everyone
-CALLBACK_BYTES = 64  # Telegram's limit for a button's data
 CONFIRM_WORDS = frozenset({"yes", "da", "igen", "confirm", "potvrdjujem"})
+SEND_COMMAND = "broadcast_send"
+# A Send button is good for an hour: long enough to read the preview and ask a colleague, short
+# enough that its counts (contacts, chats, who blocked the bot) still describe the audience, and
+# that a forwarded or forgotten button soon stops working.
+DRAFT_LIFETIME = timedelta(hours=1)
+ACK_PAGE_SIZE = 20  # lines per /ack_status page: well inside one Telegram message, 50 Slack blocks
+_PAGE_WORDS = frozenset({"p", "page", "strana", "stranica", "str", "oldal"})
 
-router = Router(
-    {
-        "cmd.broadcast": {
-            "sr-Latn": "pošalji smernicu kontaktima organa (all-lsgu, provincial, organi)",
-            "hu": "irányelv küldése a szervek kapcsolattartóinak (all-lsgu, provincial, szervek)",
-            "en": "send a guideline to the contacts of bodies (all-lsgu, provincial, bodies)",
-        },
-        "cmd.ack_status": {
-            "sr-Latn": "ko je potvrdio prijem smernice, a ko nije",
-            "hu": "ki nyugtázta az irányelvet, és ki nem",
-            "en": "who acknowledged a guideline and who did not",
-        },
-        "broadcast.usage": {
-            "sr-Latn": "Upotreba: /broadcast OZNAKA [all-lsgu | provincial | all | organ, organ…]. "
-            "Bez primalaca smernica ide onima kojima je namenjena.",
-            "hu": "Használat: /broadcast JELÖLÉS [all-lsgu | provincial | all | szerv, szerv…]. "
-            "Címzettek nélkül az irányelv annak megy, akinek szól.",
-            "en": "Usage: /broadcast REF [all-lsgu | provincial | all | body, body…]. With no "
-            "recipients the guideline goes to its own audience.",
-        },
-        "broadcast.unknown": {
-            "sr-Latn": "Nema smernice sa oznakom {ref}. Oznake su u /guidelines.",
-            "hu": "Nincs {ref} jelölésű irányelv. A jelölések: /guidelines.",
-            "en": "There is no guideline {ref}. References are in /guidelines.",
-        },
-        "broadcast.unknown_body": {
-            "sr-Latn": "Ne prepoznajem organ „{name}”. Navedite tačan naziv ili šifru; više organa "
-            "odvojite zarezom.",
-            "hu": "Nem ismerem fel a(z) „{name}” szervet. Adja meg a pontos nevét vagy kódját; "
-            "több szervet vesszővel válasszon el.",
-            "en": "I do not recognise the body “{name}”. Give its exact name or code; separate "
-            "several bodies with commas.",
-        },
-        "broadcast.needs_bodies": {
-            "sr-Latn": "Smernica {ref} je namenjena pojedinim organima: navedite ih, npr. "
-            "/broadcast {ref} Subotica, Senta.",
-            "hu": "A(z) {ref} irányelv egyes szerveknek szól: nevezze meg őket, pl. "
-            "/broadcast {ref} Szabadka, Zenta.",
-            "en": "Guideline {ref} is for particular bodies: name them, e.g. "
-            "/broadcast {ref} Subotica, Senta.",
-        },
-        "broadcast.nobody": {
-            "sr-Latn": "Izabrani organi nemaju aktivnih kontakata; ništa nije poslato.",
-            "hu": "A kiválasztott szerveknek nincs aktív kapcsolattartójuk; semmi sem ment el.",
-            "en": "The chosen bodies have no active contacts; nothing was sent.",
-        },
-        "broadcast.preview": {
-            "sr-Latn": "Smernica {ref} „{title}” ide ka {contacts} kontakata u {bodies} organa "
-            "({unreachable} bez četa: samo evidentirano).",
-            "hu": "A(z) {ref} „{title}” irányelv {bodies} szerv {contacts} kapcsolattartójának "
-            "megy ({unreachable} csevegés nélkül: csak nyilvántartva).",
-            "en": "Guideline {ref} “{title}” goes to {contacts} contacts in {bodies} bodies "
-            "({unreachable} without a chat: recorded only).",
-        },
-        "broadcast.confirm_button": {
-            "sr-Latn": "Pošalji ({contacts})",
-            "hu": "Küldés ({contacts})",
-            "en": "Send ({contacts})",
-        },
-        "broadcast.confirm_footer": {
-            "sr-Latn": "Potvrdite dugmetom ili ponovite komandu sa „yes” na kraju.",
-            "hu": "Erősítse meg a gombbal, vagy ismételje meg a parancsot „yes” szóval a végén.",
-            "en": "Confirm with the button, or repeat the command with “yes” at the end.",
-        },
-        "broadcast.done": {
-            "sr-Latn": "Smernica {ref} je u redu za slanje: {queued} novih poruka, {already} "
-            "kontakata ju je već dobilo, {unreachable} bez četa. Stanje: /ack_status {ref}",
-            "hu": "A(z) {ref} irányelv sorban áll: {queued} új üzenet, {already} kapcsolattartó "
-            "már megkapta, {unreachable} csevegés nélkül. Állapot: /ack_status {ref}",
-            "en": "Guideline {ref} is queued: {queued} new messages, {already} contacts had it "
-            "already, {unreachable} without a chat. Status: /ack_status {ref}",
-        },
-        "ack_status.usage": {
-            "sr-Latn": "Upotreba: /ack_status OZNAKA, npr. /ack_status `DEMO-GL-0001`.",
-            "hu": "Használat: /ack_status JELÖLÉS, pl. /ack_status DEMO-GL-0001.",
-            "en": "Usage: /ack_status REF, e.g. /ack_status DEMO-GL-0001.",
-        },
-        "ack_status.title": {
-            "sr-Latn": "Potvrde prijema: {ref} „{title}”",
-            "hu": "Átvételi nyugták: {ref} „{title}”",
-            "en": "Acknowledgements: {ref} “{title}”",
-        },
-        "ack_status.none": {
-            "sr-Latn": "Smernica {ref} još nije dostavljena nijednom kontaktu.",
-            "hu": "A(z) {ref} irányelvet még egy kapcsolattartó sem kapta meg.",
-            "en": "Guideline {ref} has not been delivered to any contact yet.",
-        },
-        "ack_status.delivered": {
-            "sr-Latn": "Dostavljeno",
-            "hu": "Kézbesítve",
-            "en": "Delivered to",
-        },
-        "ack_status.acknowledged": {
-            "sr-Latn": "Potvrdilo",
-            "hu": "Nyugtázta",
-            "en": "Acknowledged",
-        },
-        "ack_status.pending": {
-            "sr-Latn": "Nije potvrdilo",
-            "hu": "Nem nyugtázta",
-            "en": "Not acknowledged",
-        },
-        "ack_status.line_acked": {
-            "sr-Latn": "{body} — {name}: potvrđeno {date}",
-            "hu": "{body} — {name}: nyugtázva {date}",
-            "en": "{body} — {name}: acknowledged {date}",
-        },
-        "ack_status.line_sent": {
-            "sr-Latn": "{body} — {name}: nije potvrđeno (poslato {date})",
-            "hu": "{body} — {name}: nincs nyugtázva (elküldve {date})",
-            "en": "{body} — {name}: not acknowledged (sent {date})",
-        },
-        "ack_status.line_reminded": {
-            "sr-Latn": "{body} — {name}: nije potvrđeno (poslato {date}, podsetnik {reminded})",
-            "hu": "{body} — {name}: nincs nyugtázva (elküldve {date}, emlékeztető {reminded})",
-            "en": "{body} — {name}: not acknowledged (sent {date}, reminded {reminded})",
-        },
-        "ack_status.line_queued": {
-            "sr-Latn": "{body} — {name}: nije potvrđeno (još nije poslato)",
-            "hu": "{body} — {name}: nincs nyugtázva (még nincs elküldve)",
-            "en": "{body} — {name}: not acknowledged (not sent yet)",
-        },
-        "ack_status.line_unreachable": {
-            "sr-Latn": "{body} — {name}: nema čet (nije poslato)",
-            "hu": "{body} — {name}: nincs csevegése (nem ment el)",
-            "en": "{body} — {name}: no chat (not sent)",
-        },
-        "ack_status.more": {
-            "sr-Latn": "… i još {count}",
-            "hu": "… és még {count}",
-            "en": "… and {count} more",
-        },
-    }
-)
+router = Router(MESSAGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,51 +74,109 @@ async def broadcast(ctx: Context) -> Reply:
         raise UsageError("broadcast.unknown", ref=ctx.args[0])
     targets = await _targets(ctx, guideline, " ".join(words))
     bodies = await ctx.repos.broadcasts.bodies_for(targets.names)
-    contacts = await ctx.repos.broadcasts.contacts_of([body.id for body in bodies])
-    if not contacts:
+    audience = await ctx.repos.broadcasts.audience(guideline, bodies, ctx.now())
+    if not audience.contacts:
         return Reply.text(ctx.t("broadcast.nobody"))
-    if not confirmed:
-        return _preview(ctx, guideline, targets, bodies, contacts)
-    report = await ctx.repos.broadcasts.broadcast(guideline, contacts, ctx.now())
-    await announce_for(guideline)
-    ctx.audit("guideline.broadcast", allowed=True, target_type="guideline",
-              target_ref=guideline.ref, detail=f"to {targets.words}: queued {report.queued}, "
-              f"already {report.already}, no chat {report.unreachable}")  # fmt: skip
-    return Reply.text(
-        ctx.t(
-            "broadcast.done",
-            ref=guideline.ref,
-            queued=report.queued,
-            already=report.already,
-            unreachable=report.unreachable,
-        )
-    )
+    if confirmed:  # typed in full ("... yes"): nothing to replay, so no draft is needed
+        counts = await _send(ctx, guideline, targets.words, audience.contacts)
+        return _sent(ctx, guideline, counts)
+    return await _preview(ctx, guideline, targets, bodies, audience)
+
+
+@router.command(SEND_COMMAND, roles=ANYONE, shown_to=frozenset())
+async def broadcast_send(ctx: Context) -> Reply:
+    """/broadcast_send TOKEN: the Send button under a /broadcast preview"""
+    token = ctx.args[0] if len(ctx.args) == 1 else ""
+    draft = await ctx.repos.drafts.by_token(token)
+    guideline = None if draft is None else await ctx.repos.drafts.guideline(draft)
+    if draft is None or guideline is None:
+        return _refuse(ctx, None, "unknown or malformed Send button")
+    if ctx.user_id != draft.author_user_id:
+        return _refuse(ctx, guideline, f"Send button of draft {draft.id}, not the presser's")
+    if not ctx.has_role(*COORDINATORS):
+        return _refuse(ctx, guideline, f"Send button of draft {draft.id}: no longer coordinator")
+    if draft.sent_at is None and draft.expires_at > ctx.now():
+        if await ctx.repos.drafts.claim(draft.id, draft.author_user_id, ctx.now()):
+            contacts = await ctx.repos.broadcasts.contacts_by_ids(
+                DraftRepository.contact_ids(draft)
+            )
+            counts = await _send(ctx, guideline, draft.targets, contacts)
+            await ctx.repos.drafts.record(draft.id, counts)
+            return _sent(ctx, guideline, counts)
+        draft = await ctx.repos.drafts.reload(draft.id) or draft  # another press won
+    if draft.sent_at is not None:
+        reply = _sent(ctx, guideline, _counts(draft))
+        reply.lines.insert(0, ctx.t("broadcast.already_sent", when=ctx.datetime(draft.sent_at)))
+        return reply
+    return Reply.text(ctx.t("broadcast.expired", when=ctx.datetime(draft.expires_at),
+                            ref=guideline.ref, targets=draft.targets))  # fmt: skip
 
 
 @router.command("ack_status", aliases=("potvrde", "потврде", "nyugtak", "nyugták"), roles=STAFF)
 async def ack_status(ctx: Context) -> Reply:
     """/ack_status REF: who acknowledged a guideline and who did not"""
-    if len(ctx.args) != 1 or len(ctx.args[0]) > MAX_REF_CHARS:
-        raise UsageError("ack_status.usage")
-    guideline = await ctx.repos.guidelines.get_by_ref(ctx.args[0])
+    ref, page = _ack_args(ctx.args)
+    guideline = await ctx.repos.guidelines.get_by_ref(ref)
     if guideline is None:
-        raise UsageError("broadcast.unknown", ref=ctx.args[0])
-    lines = await ctx.repos.broadcasts.ack_status(guideline.id)
+        raise UsageError("broadcast.unknown", ref=ref)
+    lines = ack_order(await ctx.repos.broadcasts.ack_status(guideline.id), ctx.locale)
     if not lines:
         return Reply.text(ctx.t("ack_status.none", ref=guideline.ref))
+    pages = math.ceil(len(lines) / ACK_PAGE_SIZE)
+    if page > pages:
+        raise UsageError("ack_status.no_such_page", pages=pages)
     acked = sum(1 for line in lines if line.acknowledged_at is not None)
-    items = [_status_line(ctx, line) for line in lines[:MAX_LINES]]
-    if len(lines) > MAX_LINES:
-        items.append(ctx.t("ack_status.more", count=len(lines) - MAX_LINES))
-    return Reply(
+    no_chat = sum(1 for line in lines if _unreachable(line) and line.acknowledged_at is None)
+    shown = lines[(page - 1) * ACK_PAGE_SIZE : page * ACK_PAGE_SIZE]
+    reply = Reply(
         title=ctx.t("ack_status.title", ref=guideline.ref, title=guideline.title),
         fields=[
             (ctx.t("ack_status.delivered"), str(len(lines))),
             (ctx.t("ack_status.acknowledged"), str(acked)),
             (ctx.t("ack_status.pending"), str(len(lines) - acked)),
+            (ctx.t("ack_status.no_chat"), str(no_chat)),
+            (ctx.t("ack_status.page"), f"{page}/{pages}"),
         ],
-        items=items,
+        items=[_status_line(ctx, line) for line in shown],
     )
+    for target, label in ((page - 1, "ack_status.previous"), (page + 1, "ack_status.next")):
+        if 1 <= target <= pages:  # "/cmd pN ..." is what transports treat as turning a page
+            reply.buttons.append(Button(ctx.t(label), f"/ack_status p{target} {guideline.ref}"))
+    return reply
+
+
+def ack_order(lines: Sequence[AckLine], locale: str) -> list[AckLine]:
+    """Not acknowledged first, then acknowledged; each by the body's name as the reader sees it
+    and then the contact's name, in the reader's collation (č after c, lj after l, cs after c)."""
+    ordered = collated(locale, lines, lambda line: line.body.name(locale),
+                       lambda line: line.contact_name)  # fmt: skip
+    return [line for line in ordered if line.acknowledged_at is None] + [
+        line for line in ordered if line.acknowledged_at is not None
+    ]
+
+
+def _ack_args(args: list[str]) -> tuple[str, int]:
+    """REF and the page from "REF", "REF p 2", "REF p2", "p2 REF"."""
+    rest: list[str] = []
+    page = 1
+    words = iter(args)
+    for word in words:
+        folded = fold(word)
+        if folded in _PAGE_WORDS:
+            page = _page(next(words, ""))
+        elif folded[:1] == "p" and folded[1:].isdigit():
+            page = _page(folded[1:])
+        else:
+            rest.append(word)
+    if len(rest) != 1 or len(rest[0]) > MAX_REF_CHARS:
+        raise UsageError("ack_status.usage")
+    return rest[0], page
+
+
+def _page(text: str) -> int:
+    if not text.isdigit() or int(text) < 1 or len(text) > 6:
+        raise UsageError("ack_status.usage")
+    return int(text)
 
 
 async def _targets(ctx: Context, guideline: Guideline, text: str) -> Targets:
@@ -248,6 +190,9 @@ async def _targets(ctx: Context, guideline: Guideline, text: str) -> Targets:
     try:
         return Targets(tuple(await ctx.repos.broadcasts.resolve_targets(parts)))
     except UnknownTarget as exc:
+        if exc.similar:
+            similar = ", ".join(f"{b.name(ctx.locale)} ({b.code})" for b in exc.similar[:5])
+            raise UsageError("broadcast.unknown_similar", name=exc.text, similar=similar) from None
         raise UsageError("broadcast.unknown_body", name=exc.text) from None
 
 
@@ -259,30 +204,77 @@ def _split_words(text: str) -> list[str]:
     return [text]
 
 
-def _preview(
-    ctx: Context,
-    guideline: Guideline,
-    targets: Targets,
-    bodies: list[Body],
-    contacts: list[Contact],
+async def _preview(
+    ctx: Context, guideline: Guideline, targets: Targets, bodies: list[Body], audience: Audience
 ) -> Reply:
-    unreachable = sum(1 for contact in contacts if contact_chat(contact) is None)
-    reply = Reply.text(
-        ctx.t(
-            "broadcast.preview",
-            ref=guideline.ref,
-            title=guideline.title,
-            contacts=len(contacts),
-            bodies=len(bodies),
-            unreachable=unreachable,
-        )
+    """The counts as fields, and a Send button pointing at a stored draft of exactly these."""
+    assert ctx.user_id is not None
+    fields = [
+        (ctx.t("broadcast.f_bodies"), str(audience.bodies)),
+        (ctx.t("broadcast.f_by_chat"), str(audience.by_chat)),
+        (ctx.t("broadcast.f_already"), str(audience.already)),
+        (ctx.t("broadcast.f_no_chat"), str(audience.no_chat)),
+        (ctx.t("broadcast.f_blocked"), str(audience.blocked)),
+    ]
+    if audience.subscribers:
+        fields.append((ctx.t("broadcast.f_subscribers"), str(audience.subscribers)))
+    reply = Reply(
+        title=ctx.t("broadcast.preview_title", ref=guideline.ref, title=guideline.title),
+        fields=fields,
     )
-    command = f"/broadcast {guideline.ref} {targets.words} yes"
-    if len(command.encode()) <= CALLBACK_BYTES:
-        label = ctx.t("broadcast.confirm_button", contacts=len(contacts))
-        reply.buttons = [Button(label, command)]
-    reply.footer = ctx.t("broadcast.confirm_footer")
+    draft = await ctx.repos.drafts.create(
+        guideline_id=guideline.id,
+        author_user_id=ctx.user_id,
+        body_ids=[body.id for body in bodies],
+        contact_ids=[contact.id for contact in audience.contacts],
+        targets=targets.words,
+        text=reply.plain(),
+        locale=ctx.locale,
+        now=ctx.now(),
+        lifetime=DRAFT_LIFETIME,
+    )
+    reply.footer = ctx.t("broadcast.send_footer", until=ctx.datetime(draft.expires_at))
+    reply.buttons = [Button(ctx.t("broadcast.send_button"), f"/{SEND_COMMAND} {draft.token}")]
     return reply
+
+
+async def _send(
+    ctx: Context, guideline: Guideline, targets: str, contacts: Sequence[Contact]
+) -> SendCounts:
+    """Queue the guideline for these contacts (each once, ever) and record it in the audit."""
+    report = await ctx.repos.broadcasts.broadcast(guideline, contacts, ctx.now())
+    await announce_for(guideline)
+    ctx.audit("guideline.broadcast", allowed=True, target_type="guideline",
+              target_ref=guideline.ref, detail=f"to {targets}: queued {report.queued}, "
+              f"already {report.already}, no chat {report.unreachable}")  # fmt: skip
+    return SendCounts(report.queued, report.already, report.unreachable)
+
+
+def _sent(ctx: Context, guideline: Guideline, counts: SendCounts) -> Reply:
+    return Reply(
+        title=ctx.t("broadcast.done_title", ref=guideline.ref),
+        fields=[
+            (ctx.t("broadcast.f_queued"), str(counts.queued)),
+            (ctx.t("broadcast.f_already"), str(counts.already)),
+            (ctx.t("broadcast.f_no_chat"), str(counts.unreachable)),
+        ],
+        footer=ctx.t("broadcast.status_hint", ref=guideline.ref),
+    )
+
+
+def _counts(draft: BroadcastDraft) -> SendCounts:
+    return SendCounts(draft.queued or 0, draft.already or 0, draft.unreachable or 0)
+
+
+def _refuse(ctx: Context, guideline: Guideline | None, detail: str) -> Reply:
+    """Someone else's, a forged or an unknown Send button: nothing is sent; the audit says so."""
+    ctx.audit("guideline.broadcast", allowed=False, target_type="guideline",
+              target_ref=None if guideline is None else guideline.ref, detail=detail)  # fmt: skip
+    return Reply.text(ctx.t("broadcast.refused"))
+
+
+def _unreachable(line: AckLine) -> bool:
+    return not line.reachable and line.sent_at is None
 
 
 def _status_line(ctx: Context, line: AckLine) -> str:
@@ -290,7 +282,7 @@ def _status_line(ctx: Context, line: AckLine) -> str:
     if line.acknowledged_at is not None:
         return ctx.t("ack_status.line_acked", body=body, name=name,
                      date=ctx.date(line.acknowledged_at))  # fmt: skip
-    if not line.reachable and line.sent_at is None:
+    if _unreachable(line):
         return ctx.t("ack_status.line_unreachable", body=body, name=name)
     if line.sent_at is None:
         return ctx.t("ack_status.line_queued", body=body, name=name)

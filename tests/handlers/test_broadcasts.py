@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 
+from eudesk.handlers import command_table
+from eudesk.handlers.broadcasts import DRAFT_LIFETIME
+from eudesk.handlers.context import HandlerConfig
 from eudesk.handlers.dispatch import Dispatcher
 from eudesk.storage.db import Database
 from eudesk.storage.models import (
@@ -91,14 +96,20 @@ async def test_broadcast_previews_then_queues_once_per_contact(
     contacts = await _lsgu_contacts(demo_db)
 
     preview = await chat.send(f"/broadcast {ref} all-lsgu")
-    assert f"{contacts} kontakata" in preview.text
-    assert f"{contacts - len(chats)} bez četa" in preview.text
-    assert [b.callback for b in preview.reply.buttons] == [f"/broadcast {ref} all-lsgu yes"]
+    fields = dict(preview.reply.fields)
+    assert fields["Organi"] == "45"
+    assert fields["Dobijaju je sada u četu"] == str(len(chats))
+    assert fields["Bez povezanog četa (samo se evidentira)"] == str(contacts - len(chats))
+    assert fields["Već su je dobili ranije"] == "0"
+    [button] = preview.reply.buttons
+    assert button.callback.startswith("/broadcast_send ")
+    assert "LSGU" not in button.callback
+    assert "all-lsgu" not in button.callback
     assert await _outbox(demo_db) == 0
     assert await _deliveries(demo_db, ref) == 0
 
-    done = await chat.press(preview.reply.buttons[0].callback)
-    assert f"{len(chats)} novih poruka" in done.text, done.text
+    done = await chat.press(button.callback)
+    assert dict(done.reply.fields)["Nove poruke"] == str(len(chats)), done.text
     assert await _outbox(demo_db) == len(chats)
     assert await _deliveries(demo_db, ref) == contacts  # the unreachable are recorded too
     async with demo_db.transaction() as session:
@@ -112,9 +123,14 @@ async def test_broadcast_previews_then_queues_once_per_contact(
     assert {row.kind for row in rows} == {"guideline"}
     assert [(a.target_ref, a.allowed) for a in audit] == [(ref, True)]
 
+    twice = await chat.press(button.callback)
+    assert "već poslat" in twice.text, twice.text
+    assert dict(twice.reply.fields)["Nove poruke"] == str(len(chats))  # what the first did
+    assert await _outbox(demo_db) == len(chats)
+
     again = await chat.send(f"/broadcast {ref} all-lsgu yes")
-    assert "0 novih poruka" in again.text
-    assert f"{len(chats)} kontakata ju je već" in again.text
+    assert dict(again.reply.fields)["Nove poruke"] == "0"
+    assert dict(again.reply.fields)["Već su je dobili ranije"] == str(len(chats))
     assert await _outbox(demo_db) == len(chats)
 
 
@@ -130,11 +146,101 @@ async def test_broadcast_without_targets_uses_the_audience_and_bodies_by_name(
         .where(Body.kind.in_([BodyKind.PROVINCIAL_SECRETARIAT, BodyKind.PROVINCIAL_BODY])),
     )
     assert provincial > 0
-    assert f"{provincial} kontakata" in (await chat.send(f"/broadcast {ref}")).text
+    fields = dict((await chat.send(f"/broadcast {ref}")).reply.fields)
+    assert int(fields["Bez povezanog četa (samo se evidentira)"]) == provincial
     # Two bodies by name, in Latin and Cyrillic, separated by a comma: two contacts each.
     named = await chat.send(f"/broadcast {ref} Subotica, Сента")
-    assert "4 kontakata u 2 organa" in named.text, named.text
-    assert named.reply.buttons[0].callback.endswith(" yes")
+    assert dict(named.reply.fields)["Organi"] == "2", named.text
+    assert named.reply.buttons[0].callback.startswith("/broadcast_send ")
+
+
+async def test_bodies_by_code_and_by_name_in_any_script_are_one_audience(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.BODIES)
+    async with demo_db.transaction() as session:
+        senta = await session.scalar(select(Body.code).where(Body.name_sr_latn == "Senta"))
+    assert senta is not None
+    for text in (f"Subotica, {senta}", f"Суботица, {senta.lower()}", f"Szabadka, {senta}"):
+        preview = await chat.send(f"/broadcast {ref} {text}")
+        assert dict(preview.reply.fields).get("Organi") == "2", (text, preview.text)
+    done = await chat.press(preview.reply.buttons[0].callback)
+    assert "u redu za slanje" in done.text, done.text
+    assert await _deliveries(demo_db, ref) == 4
+    vague = await chat.send(f"/broadcast {ref} Novi")
+    assert "Da li ste mislili" in vague.text, vague.text
+    assert "Novi Sad" in vague.text
+
+
+async def test_the_preview_counts_who_had_it_and_who_blocked_the_bot(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.BODIES)
+    async with demo_db.transaction() as session:
+        ids = {
+            name: list(
+                await session.scalars(
+                    select(Contact.id)
+                    .join(Body, Body.id == Contact.body_id)
+                    .where(Body.name_sr_latn == name)
+                    .order_by(Contact.id)
+                )
+            )
+            for name in ("Subotica", "Senta")
+        }
+        assert [len(found) for found in ids.values()] == [2, 2]
+        chats = [*ids["Subotica"], ids["Senta"][0]]
+        await session.execute(
+            update(Contact).where(Contact.id.in_(chats)).values(telegram_chat_id="770")
+        )
+    await chat.send(f"/broadcast {ref} Subotica yes")  # both Subotica contacts have it now
+    async with demo_db.transaction() as session:  # as the dispatcher does for a blocked chat
+        await session.execute(
+            update(Contact).where(Contact.id == ids["Subotica"][1]).values(active=False)
+        )
+    fields = dict((await chat.send(f"/broadcast {ref} Subotica, Senta")).reply.fields)
+    assert fields["Isključeni kontakti (blokirali su bota)"] == "1"
+    assert fields["Već su je dobili ranije"] == "1"
+    assert fields["Dobijaju je sada u četu"] == "1"
+    assert fields["Bez povezanog četa (samo se evidentira)"] == "1"
+
+
+async def test_a_send_button_works_only_for_its_author_and_only_in_time(
+    chat: FakeChat, admin_chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.ALL_LSGU)
+    await _give_chats(demo_db, BodyKind.MUNICIPALITY, 3)
+    [button] = (await chat.send(f"/broadcast {ref} all-lsgu")).reply.buttons
+    token = button.callback.split()[1]
+    for presser, callback in [
+        (admin_chat, button.callback),  # forwarded to another coordinator
+        (chat, f"/broadcast_send {token[:-1]}x"),  # forged
+        (chat, "/broadcast_send"),
+        (chat, f"/broadcast_send {'A' * 60}"),
+    ]:
+        refused = await presser.press(callback)
+        assert "nije vaše ili više ne važi" in refused.text, refused.text
+    assert await _outbox(demo_db) == 0
+    assert await _deliveries(demo_db, ref) == 0
+    async with demo_db.transaction() as session:
+        audit = list(
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "guideline.broadcast")
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert [a.allowed for a in audit] == [False] * 4
+    assert audit[0].target_ref == ref
+
+    later = Dispatcher(demo_db, command_table(), HandlerConfig(),
+                       clock=lambda: NOW + DRAFT_LIFETIME + timedelta(seconds=1))  # fmt: skip
+    expired = await FakeChat(later, "demo").press(button.callback)
+    assert "istekao" in expired.text
+    assert f"/broadcast {ref} all-lsgu" in expired.text
+    assert await _outbox(demo_db) == 0
+    on_time = await chat.press(button.callback)
+    assert dict(on_time.reply.fields)["Nove poruke"] == "3", on_time.text
 
 
 async def test_broadcast_to_particular_bodies_needs_them_named(
@@ -197,6 +303,8 @@ async def test_ack_status_lists_the_unacknowledged_first(
         ("Dostavljeno", "4"),
         ("Potvrdilo", "1"),
         ("Nije potvrdilo", "3"),
+        ("Bez četa", "2"),
+        ("Strana", "1/1"),
     ]
     items = status.reply.items
     assert len(items) == 4

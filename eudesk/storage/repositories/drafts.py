@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eudesk.storage.models import BroadcastDraft, Locale
+from eudesk.storage.models import BroadcastDraft, Guideline, Locale
 
 TOKEN_BYTES = 16  # secrets.token_urlsafe(16): 22 characters, 128 random bits
 KEPT_AFTER_EXPIRY = timedelta(days=30)  # an old button still says "expired", not "unknown"
@@ -116,3 +116,6 @@ class DraftRepository:
     @staticmethod
     def contact_ids(draft: BroadcastDraft) -> list[int]:
         return _ids(draft.contact_ids)
+
+    async def guideline(self, draft: BroadcastDraft) -> Guideline | None:
+        return await self._session.get(Guideline, draft.guideline_id)
