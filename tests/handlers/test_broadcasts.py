@@ -332,3 +332,55 @@ async def test_ack_status_in_every_language(chat: FakeChat, demo_db: Database) -
 async def test_ack_status_needs_staff(contact_chat: FakeChat, dispatcher: Dispatcher) -> None:
     answer = await contact_chat.send("/ack_status DEMO-GL-0001")
     assert "Potvrde prijema" not in answer.text
+
+
+async def _all_pages(chat: FakeChat, ref: str) -> tuple[list[str], list[str]]:
+    """Every /ack_status line, page by page through the Next buttons, and the pages' fields."""
+    answer = await chat.send(f"/ack_status {ref}")
+    items, pages = list(answer.reply.items), [answer.reply.fields[-1][1]]
+    while True:
+        following = [b for b in answer.reply.buttons if b.label.endswith("›")]
+        if not following:
+            return items, pages
+        answer = await chat.press(following[0].callback)
+        items.extend(answer.reply.items)
+        pages.append(answer.reply.fields[-1][1])
+
+
+def _bodies(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(item.split(" — ")[0] for item in items))
+
+
+async def test_ack_status_pages_through_everyone_in_the_readers_alphabet(
+    chat: FakeChat, contact_chat: FakeChat, demo_db: Database
+) -> None:
+    ref = await _fresh_guideline(demo_db, GuidelineAudience.ALL_LSGU)
+    await chat.send(f"/broadcast {ref} all-lsgu yes")
+    await contact_chat.send(f"/ack {ref}")  # the demo contact, in Novi Sad
+    contacts = await _lsgu_contacts(demo_db)
+    assert contacts > 2 * 20  # more than two pages
+
+    items, pages = await _all_pages(chat, ref)
+    assert len(items) == contacts  # everyone, nothing cut
+    assert pages == [f"{n}/{len(pages)}" for n in range(1, len(pages) + 1)]
+    assert "potvrđeno 27.11.2026" in items[-1]  # acknowledged last
+    assert items[-1].startswith("Novi Sad — ")
+    latin = _bodies(items[:-1])
+    # č after c and before d, š after s, ž after z: not the code-point order (Č, Š, Ž last).
+    assert latin.index("Bečej") < latin.index("Čoka") < latin.index("Inđija")
+    assert latin.index("Subotica") < latin.index("Šid") < latin.index("Temerin")
+    assert latin.index("Zrenjanin") < latin.index("Žabalj") < latin.index("Žitište")
+    assert latin.index("Kanjiža") < latin.index("Kikinda")  # nj is not a letter at the start
+
+    await chat.send("/lang sr-Cyrl")
+    cyrillic = _bodies((await _all_pages(chat, ref))[0])
+    assert cyrillic.index("Тител") < cyrillic.index("Чока") < cyrillic.index("Шид")
+
+    await chat.send("/lang hu")
+    hungarian = _bodies((await _all_pages(chat, ref))[0])
+    assert hungarian.index("Zombor") < hungarian.index("Zsablya")  # zs after z
+    assert hungarian.index("Csóka") > hungarian.index("Bács")  # cs a letter after c
+
+    beyond = await chat.send(f"/ack_status {ref} p {len(pages) + 1}")
+    assert str(len(pages)) in beyond.text
+    assert not beyond.reply.items
