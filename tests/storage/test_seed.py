@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from eudesk.schedules.calendar import WorkingCalendar
+from eudesk.schedules.planner import Planner, calendar_place
 from eudesk.storage.db import Database
+from eudesk.storage.leads import LeadUnit
 from eudesk.storage.models import (
     Body,
     BodyKind,
@@ -20,16 +24,24 @@ from eudesk.storage.models import (
     DeadlineKind,
     DeadlineStatus,
     NegotiatingGroup,
+    OutboxEntry,
+    OutboxState,
     PassportRecord,
     Programme,
     Project,
     ProjectPartner,
+    ProjectStatus,
     Role,
+    Subscription,
+    SubscriptionTopic,
     User,
 )
+from eudesk.storage.repositories.subscriptions import subscription_leads
 from eudesk.storage.seed import DemoAlreadySeeded, ReferenceDataMissing, seed_demo, seed_reference
 from eudesk.storage.seed.demo import RealDataOnDemo
 from eudesk.storage.seed.reference import read_csv
+
+BELGRADE = ZoneInfo("Europe/Belgrade")
 
 TODAY = date(2026, 3, 2)
 
@@ -210,3 +222,47 @@ async def test_replace_refuses_when_real_deadlines_hang_on_demo_projects(db: Dat
         await seed_demo(db, today=TODAY, replace=True)
     assert await count(db, Deadline) == first["deadlines"] + 1
     assert await count(db, Project) == first["projects"]
+
+
+async def test_demo_reminders_are_visible_from_the_first_minute(db: Database) -> None:
+    """Issue 11 point 4: the demo has subscriptions (staff on the console, municipal contacts,
+    several kinds of lead, a digest), so the planner has dated reminders within 30 days; and a
+    completed demo project has no open deadline."""
+    await seeded(db)
+    await seed_demo(db, today=TODAY)
+    async with db.transaction() as session:
+        subs = list(await session.scalars(select(Subscription)))
+        open_on_completed = await session.scalar(
+            select(func.count())
+            .select_from(Deadline)
+            .join(Project, Project.id == Deadline.project_id)
+            .where(
+                Project.status == ProjectStatus.COMPLETED, Deadline.status == DeadlineStatus.OPEN
+            )
+        )
+    assert open_on_completed == 0
+    assert {s.chat_id for s in subs if s.user_id is not None} >= {
+        "console:demo",
+        "console:demo-staff",
+    }
+    assert sum(s.contact_id is not None for s in subs) >= 3
+    assert any(s.topic is SubscriptionTopic.DIGEST for s in subs)
+    units = {lead.unit for s in subs for lead in subscription_leads(s.leads, s.topic)}
+    assert units == set(LeadUnit)
+    now = datetime.combine(TODAY, time(9), BELGRADE).astimezone(UTC)
+    planner = Planner(db, place=calendar_place(WorkingCalendar()), clock=lambda: now)
+    assert (await planner.plan_once()).created > 0
+    async with db.transaction() as session:
+        soon = list(
+            await session.scalars(
+                select(OutboxEntry.chat_id).where(
+                    OutboxEntry.state == OutboxState.PENDING,
+                    OutboxEntry.due_at < now + timedelta(days=30),
+                )
+            )
+        )
+    assert "console:demo" in soon
+    assert len(soon) >= 10
+    # Replacing the demo data replaces its subscriptions too (they go with their users).
+    await seed_demo(db, today=TODAY, replace=True)
+    assert await count(db, Subscription) == len(subs)

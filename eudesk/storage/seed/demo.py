@@ -47,6 +47,7 @@ from eudesk.storage.models import (
 from eudesk.storage.seed import vocabulary as v
 from eudesk.storage.seed.generate import generate_unit
 from eudesk.storage.seed.rows import BELGRADE, Batch, Ids, Lsgu, World
+from eudesk.storage.seed.subscriptions import seed_subscriptions
 from eudesk.storage.text import fold, search_key
 
 # Scale units per transaction: small enough to report progress, big enough to batch well.
@@ -145,6 +146,8 @@ async def seed_demo(
                 await _advance_sequences(session)
         if progress is not None:
             progress(min(scale, start + UNITS_PER_CHUNK), scale)
+    async with db.transaction() as session:
+        counts["subscriptions"] += await seed_subscriptions(session)
     async with db.transaction() as session:
         # Fresh statistics after a bulk load, or the planners guess (PostgreSQL would until
         # autovacuum gets round to it; SQLite never does on its own).

@@ -142,6 +142,8 @@ def add_project(
             programme=programme,
             bodies=bodies,
             cancelled=cancelled,
+            # A completed project's deadlines all fell within its run: none is still open.
+            within=(starts, ends) if status is ProjectStatus.COMPLETED else None,
         )
 
 
@@ -182,8 +184,13 @@ def _deadline(
     programme: str,
     bodies: list[int],
     cancelled: bool,
+    within: tuple[date, date] | None = None,
 ) -> None:
-    day = workday(world.today + timedelta(days=rng.randint(-60, 300)))
+    if within is None:
+        day = workday(world.today + timedelta(days=rng.randint(-60, 300)))
+    else:  # one draw either way, so the rest of the demo stays as it was
+        day = workday(within[0] + timedelta(days=rng.randint(0, (within[1] - within[0]).days)))
+        day = min(day, world.today - timedelta(days=1))
     if day < world.today:
         status = DeadlineStatus.DONE
     elif cancelled or rng.random() < 0.02:
