@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from eudesk.handlers.context import Context
 from eudesk.handlers.errors import NotFound, UsageError
@@ -61,6 +61,11 @@ router = Router(
             "hu": "A következő {days} napban nincs ütemezett ülés: {subject}.",
             "en": "No meetings are scheduled in the next {days} days: {subject}.",
         },
+        "meetings.nearest": {
+            "sr-Latn": "Najbliži sastanci van tog perioda:",
+            "hu": "A legközelebbi ülések ezen az időszakon kívül:",
+            "en": "The nearest meetings outside that period:",
+        },
         "meetings.chapter": {
             "sr-Latn": "poglavlje {number} – {title}",
             "hu": "{number}. fejezet – {title}",
@@ -110,6 +115,8 @@ router = Router(
 )
 
 HORIZON = timedelta(days=90)
+FAR = timedelta(days=730)  # how far the nearest meetings outside HORIZON are looked for
+NEAREST = 3
 LIMIT = 20
 CHAPTERS = range(1, 36)
 CLUSTERS = range(1, 7)
@@ -129,29 +136,50 @@ async def meetings(ctx: Context) -> Reply:
     chapter = number if kind == "chapter" else None
     cluster = number if kind == "cluster" else None
     now = ctx.now()
-    if ctx.has_role(*STAFF):
-        rows = await ctx.repos.meetings.upcoming(
-            now, now + HORIZON, chapter=chapter, cluster=cluster, limit=LIMIT
-        )
-    else:  # a contact sees the meetings of the groups they sit in, as in /calendar
-        contact = ctx.user.contact_id if ctx.user else None
-        rows = []
-        if contact is not None:
-            rows = await ctx.repos.meetings.for_contact(
-                contact, now, now + HORIZON, chapter=chapter, cluster=cluster, limit=LIMIT
+
+    async def find(
+        start: datetime, end: datetime, statuses: tuple[MeetingStatus, ...], limit: int
+    ) -> list[Meeting]:
+        if ctx.has_role(*STAFF):
+            return await ctx.repos.meetings.upcoming(
+                start, end, chapter=chapter, cluster=cluster, statuses=statuses, limit=limit
             )
+        # a contact sees the meetings of the groups they sit in, as in /calendar
+        contact = ctx.user.contact_id if ctx.user else None
+        if contact is None:
+            return []
+        return await ctx.repos.meetings.for_contact(
+            contact, start, end, chapter=chapter, cluster=cluster, statuses=statuses, limit=limit
+        )
+
+    rows = await find(now, now + HORIZON, (MeetingStatus.SCHEDULED,), LIMIT)
     days = HORIZON.days
     clusters = await ctx.repos.meetings.clusters()
     scope = await scope_label(ctx, chapter, cluster, clusters)
     if not rows:
         if scope is None:
             return Reply.text(ctx.t("meetings.none", days=days))
-        return Reply.text(ctx.t("meetings.none_for", subject=scope, days=days))
+        # Nothing soon for this chapter or cluster: the nearest ones before and after, so that
+        # "sastanci poglavlje 23" still says when the group meets.
+        later = await find(now + HORIZON, now + FAR, (MeetingStatus.SCHEDULED,), NEAREST)
+        earlier = await find(now - FAR, now, (MeetingStatus.HELD,), 200)
+        nearest = [*later, *earlier[-NEAREST:][::-1]]
+        none = ctx.t("meetings.none_for", subject=scope, days=days)
+        if not nearest:
+            return Reply.text(none)
+        items = [_line(ctx, m, clusters, status=True) for m in nearest]
+        return Reply(title=none, lines=[ctx.t("meetings.nearest")], items=items,
+                     footer=ctx.t("meetings.footer"))  # fmt: skip
     title = ctx.t("meetings.title", days=days)
     if scope is not None:
         title = ctx.t("meetings.title_for", subject=scope, days=days)
-    items = [f"{m.id} · {when(ctx, m)} · {subject(ctx, m, clusters)} · {m.place}" for m in rows]
+    items = [_line(ctx, m, clusters) for m in rows]
     return Reply.listing(title, items, footer=ctx.t("meetings.footer"))
+
+
+def _line(ctx: Context, m: Meeting, clusters: dict[int, Cluster], *, status: bool = False) -> str:
+    line = f"{m.id} · {when(ctx, m)} · {subject(ctx, m, clusters)} · {m.place}"
+    return f"{line} · {ctx.t(f'meeting.status.{m.status.value}')}" if status else line
 
 
 @router.command("meeting", aliases=("sastanak", "састанак", "ules", "ülés"), roles=MEMBERS)

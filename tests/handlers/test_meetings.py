@@ -444,3 +444,31 @@ async def test_meetings_of_a_cluster_show_the_cluster(chat: FakeChat, demo_db: D
     assert dict(answer.reply.fields)["Poglavlje / klaster"].startswith(
         f"klaster {cluster_only.cluster_number} – "
     )
+
+
+async def test_nothing_soon_for_a_chapter_shows_the_nearest_before_and_after(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    async with demo_db.transaction() as session:
+        session.add_all(
+            Meeting(ref=f"TEST-NEAR-{n}", title=f"Test {n}", chapter_number=3, place=place,
+                    starts_at=NOW + offset, ends_at=NOW + offset + timedelta(hours=2),
+                    status=status)
+            for n, (offset, place, status) in enumerate([
+                (timedelta(days=200), "Beograd", MeetingStatus.SCHEDULED),
+                (timedelta(days=-30), "Novi Sad", MeetingStatus.HELD),
+                (timedelta(days=-300), "Subotica", MeetingStatus.HELD),
+                (timedelta(days=10), "Sombor", MeetingStatus.CANCELLED),
+            ])
+        )  # fmt: skip
+    answer = await chat.send("sastanci poglavlje 3")
+    assert answer.text.startswith("Nema zakazanih sastanaka u narednih 90 dana: poglavlje 3")
+    assert "Najbliži sastanci van tog perioda:" in answer.text
+    places = [item.split(" · ")[3] for item in answer.reply.items]
+    assert places == ["Beograd", "Novi Sad", "Subotica"]  # later first, then the latest held
+    assert answer.reply.items[1].endswith("održan")
+    english = await chat.send("/lang en")
+    assert english.text
+    assert "The nearest meetings outside that period:" in (await chat.send("/meetings ch 3")).text
+    # a chapter with no meetings at all still says so in one line
+    assert (await chat.send("/meetings chapter 4")).reply.items == []
