@@ -6,11 +6,14 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 
+from eudesk.bot.cli_output import OutputFormat, emit
 from tests.cli import run_cli
 
 NARROW = {"COLUMNS": "80"}
@@ -120,3 +123,15 @@ def test_bodies_list_users_by_body_name_and_narrow_tables(
     assert all(cell_len(line) <= 80 for line in out.splitlines()), out
     assert "…" not in out
     assert "user.add" in columns_of_table(out)[3]
+
+
+def test_csv_output_neutralises_text_but_not_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [('=HYPERLINK("http://x","klik")', Decimal("-12.50"), -3, "-12.50", None, True)]
+    assert emit(("name", "amount", "count", "typed", "empty", "flag"), rows, OutputFormat.CSV) == 1
+    written = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert written[1] == ["'=HYPERLINK(\"http://x\",\"klik\")", "-12.50", "-3", "'-12.50", "",
+                          "true"]  # fmt: skip
+    assert emit(("name", "amount"), [("[bold]x[/]", Decimal("-12.50"))], OutputFormat.JSON) == 1
+    assert json.loads(capsys.readouterr().out) == [{"name": "[bold]x[/]", "amount": "-12.50"}]
+    assert emit(("name",), [], OutputFormat.JSON) == 0
+    assert json.loads(capsys.readouterr().out) == []
