@@ -10,21 +10,28 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import func, select
 
 from eudesk.bot.cli_data import progress_bar
+from eudesk.bot.cli_output import FORMAT_HELP, OutputFormat, emit, stdout_closed
 from eudesk.bot.runtime import settings, with_database
+from eudesk.handlers.broadcasts import ack_order
 from eudesk.storage.changes import announce
 from eudesk.storage.db import Database
-from eudesk.storage.models import Guideline, GuidelineAudience, OutboxEntry, OutboxState, utcnow
+from eudesk.storage.models import (
+    Guideline,
+    GuidelineAudience,
+    Locale,
+    OutboxEntry,
+    OutboxState,
+    utcnow,
+)
 from eudesk.storage.repositories import Repositories
 from eudesk.storage.repositories.broadcasts import (
     AUDIENCE_TARGETS,
     GUIDELINE,
     BroadcastReport,
     UnknownTarget,
-    contact_chat,
 )
 
 console = Console(highlight=False, soft_wrap=True)
@@ -70,11 +77,17 @@ def broadcast_command(
                 raise _fail(f"no guideline {guideline_ref!r} (see /guidelines)")
             targets = await _targets(repos, guideline, parts)
             bodies = await repos.broadcasts.bodies_for(targets)
-            contacts = await repos.broadcasts.contacts_of([body.id for body in bodies])
-            no_chat = sum(1 for contact in contacts if contact_chat(contact) is None)
+            audience = await repos.broadcasts.audience(guideline, bodies, utcnow())
+            contacts = audience.contacts
             console.print(
                 f"{guideline.ref} “{guideline.title}”: {len(contacts)} contacts in "
-                f"{len(bodies)} bodies ({', '.join(targets)}); {no_chat} without a chat",
+                f"{len(bodies)} bodies ({', '.join(targets)}); {audience.no_chat} without a chat",
+                markup=False,
+            )
+            console.print(
+                f"by chat now {audience.by_chat}, had it before {audience.already}, "
+                f"deactivated (blocked the bot) {audience.blocked}, "
+                f"guideline subscribers {audience.subscribers}",
                 markup=False,
             )
             if dry_run or not contacts:
@@ -123,8 +136,10 @@ async def _targets(repos: Repositories, guideline: Guideline, parts: list[str]) 
     try:
         return await repos.broadcasts.resolve_targets(parts)
     except UnknownTarget as exc:
+        similar = ", ".join(f"{body.code} ({body.name_sr_latn})" for body in exc.similar[:5])
+        hint = f"; did you mean {similar}?" if similar else ""
         raise _fail(f"unknown target {exc.text!r}: use all-lsgu, provincial, all, or a body's "
-                    "code or exact name") from None  # fmt: skip
+                    f"code or exact name{hint}") from None  # fmt: skip
 
 
 async def _follow(database: Database, guideline_id: int) -> None:
@@ -156,9 +171,16 @@ async def _states(database: Database, guideline_id: int) -> dict[OutboxState, in
 
 def ack_status_command(
     guideline_ref: Annotated[str, typer.Argument(metavar="GUIDELINE", help="guideline reference")],
+    shape: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = OutputFormat.TABLE,
+    locale: Annotated[
+        str, typer.Option("--locale", help="sr-Latn, sr-Cyrl, hu or en: names and their order")
+    ] = Locale.SR_LATN.value,
 ) -> None:
-    """Who acknowledged a guideline and who did not (not acknowledged first)."""
+    """Everyone a guideline was delivered to: not acknowledged first, then acknowledged, each
+    sorted by body and name in the locale's alphabet (as /ack_status shows them)."""
     zone = settings().zone
+    if locale not in {item.value for item in Locale}:
+        raise _fail(f"unknown locale {locale!r}: use sr-Latn, sr-Cyrl, hu or en")
 
     async def work(database: Database) -> None:
         async with database.transaction() as session:
@@ -166,20 +188,29 @@ def ack_status_command(
             guideline = await repos.guidelines.get_by_ref(guideline_ref)
             if guideline is None:
                 raise _fail(f"no guideline {guideline_ref!r}")
-            lines = await repos.broadcasts.ack_status(guideline.id)
-        table = Table("body", "contact", "sent", "reminded", "acknowledged",
-                      title=f"{guideline.ref} “{guideline.title}”")  # fmt: skip
-        for line in lines:
-            table.add_row(
-                line.body.name_sr_latn,
+            lines = ack_order(await repos.broadcasts.ack_status(guideline.id), locale)
+        rows = [
+            (
+                line.body.code,
+                line.body.name(locale),
+                line.contact_ref,
                 line.contact_name,
                 _day(line.sent_at, zone) if line.reachable or line.sent_at else "no chat",
                 _day(line.reminded_at, zone),
                 _day(line.acknowledged_at, zone),
             )
-        console.print(table)
-        acked = sum(1 for line in lines if line.acknowledged_at is not None)
-        console.print(f"{acked} of {len(lines)} acknowledged")
+            for line in lines
+        ]
+        headers = ("code", "body", "contact_ref", "contact", "sent", "reminded", "acknowledged")
+        try:
+            emit(
+                headers, rows, shape, title=f"{guideline.ref} “{guideline.title}”", console=console
+            )
+        except BrokenPipeError:
+            raise stdout_closed() from None
+        if shape is OutputFormat.TABLE:
+            acked = sum(1 for line in lines if line.acknowledged_at is not None)
+            console.print(f"{acked} of {len(lines)} acknowledged")
 
     with_database(work)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -97,6 +98,28 @@ async def test_broadcast_dry_run_then_once_then_status(
         assert code == 0, err
         assert "0 of 4 acknowledged" in out
         assert "no chat" in out
+
+        async with database.transaction() as session:
+            senta = await session.scalar(select(Body.code).where(Body.name_sr_latn == "Senta"))
+        assert senta is not None
+        code, out, err = cli("broadcast", "CLI-GL-1", "--to", f"Subotica,{senta}", "--dry-run")
+        assert code == 0, err
+        assert "4 contacts in 2 bodies" in out
+        assert "by chat now 0, had it before 3" in out
+
+        code, out, err = cli("ack-status", "CLI-GL-1", "--format", "json")
+        assert code == 0, err
+        records = json.loads(out)
+        assert [r["body"] for r in records] == ["Senta", "Senta", "Subotica", "Subotica"]
+        assert records[0]["code"] == senta
+        code, out, err = cli("ack-status", "CLI-GL-1", "--format", "json", "--locale", "hu")
+        assert code == 0, err
+        assert [r["body"] for r in json.loads(out)] == ["Szabadka"] * 2 + ["Zenta"] * 2
+        code, out, err = cli("ack-status", "CLI-GL-1", "--format", "csv")
+        assert code == 0, err
+        header, *rows = out.strip().splitlines()
+        assert header == "code,body,contact_ref,contact,sent,reminded,acknowledged"
+        assert len(rows) == 4
     finally:
         await database.dispose()
 
