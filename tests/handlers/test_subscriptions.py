@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from eudesk.storage.db import Database
 from eudesk.storage.models import Body, DigestFrequency, Subscription, SubscriptionTopic
@@ -11,8 +11,15 @@ from tests.handlers.conftest import FakeChat
 
 
 async def _subscriptions(db: Database) -> list[Subscription]:
+    """Those these conversations made (not the demo's own, which are on console chats)."""
     async with db.transaction() as session:
-        return list(await session.scalars(select(Subscription).order_by(Subscription.id)))
+        return list(
+            await session.scalars(
+                select(Subscription)
+                .where(Subscription.chat_id.not_like("console:%"))
+                .order_by(Subscription.id)
+            )
+        )
 
 
 @pytest.mark.parametrize(
@@ -106,10 +113,51 @@ async def test_bad_subscriptions_are_answered_and_write_nothing(
     answer = await chat.send(text)
     assert answer.text.strip()
     assert "greške" not in answer.text
-    async with demo_db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Subscription)) == 0
+    assert await _subscriptions(demo_db) == []
 
 
 async def test_strangers_cannot_subscribe(stranger_chat: FakeChat, demo_db: Database) -> None:
     assert "/start" in (await stranger_chat.send("/subscribe calls")).text
+    assert await _subscriptions(demo_db) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "stored", "said"),
+    [
+        ("sr-Latn", "/subscribe calls 3 radna dana, 2h", "3wd,2h", "3 radna dana, 2 sata"),
+        ("sr-Cyrl", "претплати позиви 3 радна дана", "3wd", "3 радна дана"),
+        ("hu", "/feliratkozas palyazatok 14 nap, 3 munkanap", "14d,3wd", "14 nap, 3 munkanap"),
+        ("en", "/subscribe calls 21d, 1 working day", "21d,1wd", "21 days, 1 working day"),
+        ("sr-Latn", "/subscribe chapter 23 1d 2h", "1d,2h", "1 dan, 2 sata"),
+        ("sr-Latn", "/subscribe body Bačka Topola 5 radnih dana", "5wd", "5 radnih dana"),
+    ],
+)  # fmt: skip
+async def test_subscribe_with_leads_in_every_language(
+    chat: FakeChat, demo_db: Database, lang: str, text: str, stored: str, said: str
+) -> None:
+    await chat.send(f"/lang {lang}")
+    answer = await chat.send(text)
+    assert said in answer.text, answer.text
+    [subscription] = await _subscriptions(demo_db)
+    assert subscription.leads == stored
+    assert said in (await chat.send("/subscriptions")).text
+
+
+async def test_subscribing_again_with_other_leads_changes_them(
+    chat: FakeChat, demo_db: Database
+) -> None:
+    await chat.send("/subscribe calls")
+    answer = await chat.send("/subscribe calls 3 radna dana")
+    assert "podsetnici sada stižu 3 radna dana ranije" in answer.text
+    [subscription] = await _subscriptions(demo_db)
+    assert subscription.leads == "3wd"
+    assert "Već ste pretplaćeni" in (await chat.send("/subscribe calls")).text
+    assert (await _subscriptions(demo_db))[0].leads == "3wd"  # no leads given: kept
+
+
+async def test_a_bad_lead_names_the_accepted_forms(chat: FakeChat, demo_db: Database) -> None:
+    answer = await chat.send("/subscribe calls 3 nedelje ranije")
+    assert "nije vreme podsetnika" in answer.text
+    assert "3 radna dana" in answer.text
+    assert "14 dana" in answer.text
     assert await _subscriptions(demo_db) == []
