@@ -75,6 +75,12 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _chat(platform: Platform, chat_id: str) -> str:
+    """ "telegram:4242"; a console chat's id already names its platform ("console:demo")."""
+    prefix = f"{platform.value}:"
+    return chat_id if chat_id.startswith(prefix) else prefix + chat_id
+
+
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return "-" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
@@ -300,7 +306,7 @@ def list_command(
 
 
 def _listed(s: Subscription, recipient: str | None) -> tuple[str, ...]:
-    chat, active = f"{s.platform.value}:{s.chat_id}", "yes" if s.active else "no"
+    chat, active = _chat(s.platform, s.chat_id), "yes" if s.active else "no"
     return (str(s.id), chat, s.topic.value, s.topic_key, leads(s), s.locale.value,
             recipient or "", active)  # fmt: skip
 
@@ -423,7 +429,7 @@ def _preview_row(entry: OutboxEntry, zone: ZoneInfo) -> tuple[str, str, str, str
     what = reply.lines[0] if reply.title and reply.lines and entry.kind != "digest" else ""
     subscription = f"#{entry.subscription_id}" if entry.subscription_id else "-"
     text = f"{title} · {what}" if what else title
-    chat = f"{entry.platform.value}:{entry.chat_id}"
+    chat = _chat(entry.platform, entry.chat_id)
     return _local(entry.due_at, zone), chat, subscription, text
 
 

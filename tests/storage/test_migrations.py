@@ -78,10 +78,10 @@ async def test_0008_turns_minute_leads_into_typed_leads_and_back(empty_database_
             )
         await downgrade(database, "0007")
         async with database.transaction() as session:
-            back = dict(
+            back: dict[int, str] = dict(
                 (await session.execute(text("SELECT id, lead_minutes FROM subscriptions"))).all()
             )
         assert back[1] == "20160,4320,120"  # a working day goes back as a calendar day
-        assert back[2] == "120" and back[3] == "2880,90,45"
+        assert (back[2], back[3]) == ("120", "2880,90,45")
     finally:
         await database.dispose()
