@@ -204,6 +204,22 @@ async def test_the_preview_counts_who_had_it_and_who_blocked_the_bot(
     assert fields["Dobijaju je sada u četu"] == "1"
     assert fields["Bez povezanog četa (samo se evidentira)"] == "1"
 
+    # A delivery recorded as sent by an import, with no outbox row and now a chat: had it.
+    async with demo_db.transaction() as session:
+        guideline_id = await session.scalar(select(Guideline.id).where(Guideline.ref == ref))
+        session.add(GuidelineDelivery(guideline_id=guideline_id, contact_id=ids["Senta"][1],
+                                      sent_at=NOW))  # fmt: skip
+        await session.execute(
+            update(Contact).where(Contact.id == ids["Senta"][1]).values(telegram_chat_id="771")
+        )
+    fields = dict((await chat.send(f"/broadcast {ref} Subotica, Senta")).reply.fields)
+    assert fields["Već su je dobili ranije"] == "2"
+    assert fields["Bez povezanog četa (samo se evidentira)"] == "0"
+    before = await _outbox(demo_db)
+    done = await chat.send(f"/broadcast {ref} Subotica, Senta yes")
+    assert dict(done.reply.fields)["Nove poruke"] == "1", done.text
+    assert await _outbox(demo_db) == before + 1  # Senta's first contact only
+
 
 async def test_a_send_button_works_only_for_its_author_and_only_in_time(
     chat: FakeChat, admin_chat: FakeChat, demo_db: Database

@@ -59,7 +59,7 @@ class BroadcastReport:
 
     contacts: int
     queued: int  # new notifications in the outbox (contacts and guideline subscribers)
-    already: int  # contacts who had this guideline queued or sent before (nothing new for them)
+    already: int  # contacts who had this guideline queued, sent or acknowledged before
     unreachable: int  # contacts with no Telegram chat or Slack channel: delivery recorded only
     subscribers: int  # copies queued for chats subscribed to guidelines (no Acknowledge button)
 
@@ -125,8 +125,8 @@ class Audience:
     bodies: int
     contacts: list[Contact]  # the active contacts: each gets a delivery record
     by_chat: int  # active, with a chat, not sent this guideline before: a new message each
-    already: int  # active, with a chat, this guideline queued or sent to them before
-    no_chat: int  # active, no Telegram chat or Slack channel: recorded only
+    already: int  # active, this guideline queued, sent or acknowledged before: nothing new
+    no_chat: int  # active, not had it, no Telegram chat or Slack channel: recorded only
     blocked: int  # deactivated (the dispatcher does it when a chat blocked the bot): skipped
     subscribers: int  # new copies for other chats subscribed to guidelines
 
@@ -220,18 +220,19 @@ class BroadcastRepository:
             )
         ) if body_ids else []  # fmt: skip
         active = [contact for contact in everyone if contact.active]
-        had = await self._queued_before(guideline.id, [c.id for c in active])
+        had = await self._had_before(guideline.id, [c.id for c in active])
         chats = {c.id: chat for c in active if (chat := contact_chat(c)) is not None}
-        already = sum(1 for contact_id in chats if contact_id in had)
+        already = sum(1 for contact in active if contact.id in had)
+        by_chat = sum(1 for contact_id in chats if contact_id not in had)
         subscribers = await self._new_keys(
             await self._subscriber_rows(guideline, now, set(chats.values()))
         )
         return Audience(
             bodies=len(bodies),
             contacts=active,
-            by_chat=len(chats) - already,
+            by_chat=by_chat,
             already=already,
-            no_chat=len(active) - len(chats),
+            no_chat=len(active) - already - by_chat,
             blocked=len(everyone) - len(active),
             subscribers=subscribers,
         )
@@ -250,10 +251,20 @@ class BroadcastRepository:
             )
         return sorted(found, key=lambda contact: (contact.body_id, contact.ref))
 
-    async def _queued_before(self, guideline_id: int, contact_ids: Sequence[int]) -> set[int]:
-        """Contacts who already have this guideline's own notification (queued or sent)."""
+    async def _had_before(self, guideline_id: int, contact_ids: Sequence[int]) -> set[int]:
+        """Contacts who got this guideline before: its notification is queued or sent, or their
+        delivery was sent or acknowledged (imported or seeded deliveries have no outbox row)."""
         had: set[int] = set()
         for start in range(0, len(contact_ids), _BATCH):
+            had.update(
+                await self._session.scalars(
+                    select(Delivery.contact_id).where(
+                        Delivery.guideline_id == guideline_id,
+                        Delivery.contact_id.in_(contact_ids[start : start + _BATCH]),
+                        Delivery.sent_at.is_not(None) | Delivery.acknowledged_at.is_not(None),
+                    )
+                )
+            )
             had.update(
                 cid
                 for cid in await self._session.scalars(
@@ -301,14 +312,19 @@ class BroadcastRepository:
         reached: set[tuple[Platform, str]] = set()
         for start in range(0, len(contacts), _BATCH):
             chunk = contacts[start : start + _BATCH]
+            had = await self._had_before(guideline.id, [c.id for c in chunk])
             await self._ensure_deliveries(guideline.id, [c.id for c in chunk])
             rows = []
             for contact in chunk:
                 chat = contact_chat(contact)
+                if chat is not None:
+                    reached.add(chat)
+                if contact.id in had:
+                    already += 1
+                    continue
                 if chat is None:
                     unreachable += 1
                     continue
-                reached.add(chat)
                 rows.append(self._row(
                     f"{GUIDELINE}:{guideline.id}:contact:{contact.id}", GUIDELINE, guideline,
                     chat, contact.locale.value, now, contact_id=contact.id,
