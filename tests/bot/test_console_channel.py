@@ -16,7 +16,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
@@ -78,12 +78,12 @@ async def database(demo_url: str) -> AsyncIterator[Database]:
 def reminders_at(database: Database, clock: Callable[[], datetime]) -> StartReminders:
     """The reminder service as the console starts it, on a fixed clock."""
 
-    async def start(stack: AsyncExitStack, senders: dict[str, Sender]) -> None:
+    async def start(stack: AsyncExitStack, senders: Mapping[str, Sender]) -> None:
         service = ReminderService(database, senders, zone=BELGRADE, clock=clock)
         await service.start()
         stack.push_async_callback(service.stop)
 
-    return start  # type: ignore[return-value]
+    return start
 
 
 async def session(
