@@ -105,18 +105,22 @@ async def subscribe(database: Database, chat_id: str, topic: SubscriptionTopic) 
         )
 
 
-async def console_rows(database: Database, chat_id: str) -> list[OutboxEntry]:
+async def console_rows(
+    database: Database, chat_id: str, *, guideline: int | None = None
+) -> list[OutboxEntry]:
+    """The chat's outbox rows (the demo seeds console subscriptions too); with `guideline`,
+    only that guideline's copies."""
+    query = select(OutboxEntry).where(
+        OutboxEntry.platform == Platform.CONSOLE, OutboxEntry.chat_id == chat_id
+    )
+    if guideline is not None:
+        query = query.where(OutboxEntry.kind == "guideline", OutboxEntry.item_id == guideline)
     async with database.transaction() as session:
-        rows = await session.scalars(
-            select(OutboxEntry)
-            .where(OutboxEntry.platform == Platform.CONSOLE, OutboxEntry.chat_id == chat_id)
-            .order_by(OutboxEntry.id)
-        )
-        return list(rows)
+        return list(await session.scalars(query.order_by(OutboxEntry.id)))
 
 
-async def all_sent(database: Database, chat_id: str) -> bool:
-    states = [row.state for row in await console_rows(database, chat_id)]
+async def all_sent(database: Database, chat_id: str, guideline: int) -> bool:
+    states = [row.state for row in await console_rows(database, chat_id, guideline=guideline)]
     return bool(states) and set(states) == {OutboxState.SENT}
 
 
@@ -163,7 +167,7 @@ async def test_a_guideline_broadcast_reaches_the_console_session(
     out = await session(database, "demo", "/whoami\n", ConsoleFiles(tmp_path))
     notice = out[out.index("— obaveštenje, 27.11.2026. 09:00 —") :]
     assert guideline.title in notice
-    [row] = await console_rows(database, "console:demo")
+    [row] = await console_rows(database, "console:demo", guideline=guideline.id)
     assert row.state == OutboxState.SENT
 
 
@@ -173,13 +177,13 @@ async def test_another_console_users_notification_goes_to_the_outbox_log(
     await subscribe(database, "console:demo-staff", SubscriptionTopic.GUIDELINES)
     guideline = await broadcast_latest_guideline(database, NOW)
     files = ConsoleFiles(tmp_path)
-    out = await session(database, "demo", "/whoami\n", files)
-    assert guideline.title not in out  # not demo's: it is not shown in demo's session
+    await session(database, "demo", "/whoami\n", files)
     log = files.outbox_log.read_text(encoding="utf-8")
+    assert " console:demo\n" not in log  # demo's own are shown in the session, never logged
     assert "console:demo-staff" in log
     assert guideline.title in log
     assert mode(files.outbox_log) == 0o600
-    [row] = await console_rows(database, "console:demo-staff")
+    [row] = await console_rows(database, "console:demo-staff", guideline=guideline.id)
     assert row.state == OutboxState.SENT
     assert (row.message_id or "").startswith("log:")
 
@@ -213,15 +217,16 @@ def test_eudesk_console_delivers_what_is_due_and_ends_with_its_input(
     """The real command, the real reminder service and clock: a guideline queued for the demo
     user's console before the session starts is in its output, and the row is sent."""
 
-    async def queue() -> str:
+    async def queue() -> Guideline:
         database = Database.from_url(demo_url)
         try:
             await subscribe(database, "console:demo", SubscriptionTopic.GUIDELINES)
-            return (await broadcast_latest_guideline(database, utcnow())).title
+            return await broadcast_latest_guideline(database, utcnow())
         finally:
             await database.dispose()
 
-    title = asyncio.run(queue())
+    guideline = asyncio.run(queue())
+    title = guideline.title
     result = run_cli("console", "--files", str(tmp_path / "files"), database_url=demo_url,
                      cwd=tmp_path, stdin="/whoami\n")  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -232,7 +237,8 @@ def test_eudesk_console_delivers_what_is_due_and_ends_with_its_input(
     async def state() -> list[OutboxState]:
         database = Database.from_url(demo_url)
         try:
-            return [row.state for row in await console_rows(database, "console:demo")]
+            rows = await console_rows(database, "console:demo", guideline=guideline.id)
+            return [row.state for row in rows]
         finally:
             await database.dispose()
 
@@ -302,14 +308,15 @@ def test_on_a_terminal_a_notification_waits_for_the_line_being_typed(
         typed = terminal.wait_for("/whoa")
 
         async def queue_and_wait_until_sent() -> str:
+            """Queue a guideline for demo; return its title once the session has sent it."""
             database = Database.from_url(demo_url)
             try:
                 await subscribe(database, "console:demo", SubscriptionTopic.GUIDELINES)
-                title = (await broadcast_latest_guideline(database, utcnow())).title
+                guideline = await broadcast_latest_guideline(database, utcnow())
                 async with asyncio.timeout(60):  # the session's dispatcher looks every second
-                    while not await all_sent(database, "console:demo"):  # noqa: ASYNC110
+                    while not await all_sent(database, "console:demo", guideline.id):  # noqa: ASYNC110
                         await asyncio.sleep(0.2)  # rows another process writes: polled
-                return title
+                return guideline.title
             finally:
                 await database.dispose()
 
