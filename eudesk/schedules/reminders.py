@@ -111,7 +111,7 @@ class ReminderService:
 
     async def stop(self) -> None:
         """Stop planning, let the messages in flight finish, then return."""
-        self._ticker.stop()
+        await self._ticker.stop()
         self._stop.set()
         if self._sending is not None:
             await self._sending

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
@@ -53,6 +54,9 @@ class Ticker:
         # here instead, and the job runs once more as soon as the current run ends.
         self._running: set[str] = set()
         self._again: set[str] = set()
+        self._idle = asyncio.Event()  # no run in flight: what stop() waits for
+        self._idle.set()
+        self._stopping = False
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         """Run `job` now and then every `seconds`; a run still going makes the next one wait."""
@@ -71,6 +75,8 @@ class Ticker:
     def wake(self, name: str) -> None:
         """Run a job at once (after a data change) instead of waiting for its next tick; if it
         is running now, once more when that run ends (the change may have come too late)."""
+        if self._stopping:
+            return
         if name in self._running:
             self._again.add(name)
             return
@@ -83,6 +89,7 @@ class Ticker:
 
         async def run() -> None:
             self._running.add(name)
+            self._idle.clear()
             try:
                 while True:
                     self._again.discard(name)
@@ -90,16 +97,31 @@ class Ticker:
                         await job()
                     except Exception:
                         logger.exception("scheduled job %s failed", name)
-                    if name not in self._again:
+                    if name not in self._again or self._stopping:
                         break
             finally:
                 self._running.discard(name)
+                if not self._running:
+                    self._idle.set()
 
         return run
 
     def start(self) -> None:
         self._scheduler.start()
 
-    def stop(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+    async def stop(self, grace: float = 30.0) -> None:
+        """No new runs; the runs in flight finish (up to `grace` seconds), then shut down.
+
+        APScheduler's asyncio executor cancels running jobs on shutdown, whatever `wait` says:
+        a planner tick cancelled inside a database call logged a CancelledError traceback and,
+        on SQLite, could leave the process waiting on the write lock."""
+        if not self._scheduler.running:
+            return
+        self._stopping = True
+        self._scheduler.pause()
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            logger.warning("scheduled jobs %s still running after %.0f s; cancelled",
+                           ", ".join(sorted(self._running)), grace)  # fmt: skip
+        self._scheduler.shutdown(wait=False)

@@ -502,7 +502,7 @@ async def run_ticks(count: int) -> None:
     try:
         await asyncio.wait_for(enough.wait(), 30)
     finally:
-        ticker.stop()
+        await ticker.stop()
 
 
 async def test_scheduler_ticks_write_nothing_at_info(caplog: pytest.LogCaptureFixture) -> None:

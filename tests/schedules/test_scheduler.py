@@ -35,7 +35,7 @@ async def test_a_wake_during_a_run_runs_the_job_once_more() -> None:
         await asyncio.sleep(0.2)
         assert runs == 2
     finally:
-        ticker.stop()
+        await ticker.stop()
 
 
 async def test_a_failing_run_is_logged_and_the_next_wake_runs_again() -> None:
@@ -58,4 +58,30 @@ async def test_a_failing_run_is_logged_and_the_next_wake_runs_again() -> None:
         await asyncio.wait_for(done.wait(), 10)
         assert runs == [0, 1]
     finally:
-        ticker.stop()
+        await ticker.stop()
+
+
+async def test_stop_lets_a_run_in_flight_finish_instead_of_cancelling_it() -> None:
+    ticker = Ticker(ZoneInfo("Europe/Belgrade"))
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def job() -> None:
+        started.set()
+        try:
+            await release.wait()
+            finished.append("done")
+        except asyncio.CancelledError:
+            finished.append("cancelled")
+            raise
+
+    ticker.every("job", HOUR, job)
+    ticker.start()
+    await asyncio.wait_for(started.wait(), 10)
+    stopping = asyncio.create_task(ticker.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # waits for the run instead of cancelling it
+    ticker.wake("job")  # a wake while stopping starts nothing new
+    release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert finished == ["done"]
