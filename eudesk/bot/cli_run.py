@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -11,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -26,8 +25,6 @@ from eudesk.bot.transports.console_sender import ConsoleSender
 from eudesk.handlers.notifications import render_notification
 from eudesk.schedules.delivery import Sender
 from eudesk.schedules.outbox import OutboxDispatcher
-from eudesk.schedules.reminders import ReminderService
-from eudesk.storage.changes import ChangeListener
 from eudesk.storage.db import Database, safe_url
 from eudesk.storage.errors import RecordNotFound
 from eudesk.storage.migrate import upgrade
@@ -135,54 +132,14 @@ async def chat_in_console(
     return answered
 
 
-class ConsoleReminders(ReminderService):
-    """The reminder service of a console session: its stop waits for a planner tick in flight.
-
-    A piped session often ends while the first tick runs, and the ticker's stop would cancel
-    it in the middle of a database call (on SQLite, while it waits for the write lock)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._ticks = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._stopping = False
-
-    async def plan(self) -> None:
-        if self._stopping:
-            return
-        self._ticks += 1
-        self._idle.clear()
-        try:
-            await super().plan()
-        finally:
-            self._ticks -= 1
-            if not self._ticks:
-                self._idle.set()
-
-    async def stop(self) -> None:
-        self._stopping = True
-        await self._idle.wait()
-        await super().stop()
-
-
 async def start_console_reminders(
     stack: AsyncExitStack, config: Settings, database: Database, senders: Mapping[str, Sender]
 ) -> None:
-    """As lifecycle.start_reminders, with the console's reminder service."""
+    """The same reminder service as `eudesk run`, sending through the console."""
     # Imported here: the lifecycle brings the HTTP server along, which the console never uses.
-    from eudesk.bot.lifecycle import reminder_options, stop_component
+    from eudesk.bot.lifecycle import start_reminders
 
-    service = ConsoleReminders(
-        database, senders, zone=config.zone, options=reminder_options(config)
-    )
-    await service.start()
-    stack.push_async_callback(stop_component, "reminders", service.stop)
-    stack.callback(database.on_change(service.wake))
-    if database.dialect == "postgresql":
-        listener = ChangeListener(database.url, lambda _payload: service.wake())
-        await listener.start()
-        stack.push_async_callback(stop_component, "change listener", listener.stop)
+    await start_reminders(stack, config, database, senders)
 
 
 async def deliver_due(
