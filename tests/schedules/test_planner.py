@@ -319,7 +319,9 @@ leads = st.lists(st.sampled_from([60, 120, 1440, 4320, 10080, 20160]), min_size=
 
 def expected_leads(moment: datetime, wanted: set[int], runs: list[datetime]) -> set[int]:
     """The oracle: at each run that sees the item, the leads ahead plus the latest one past."""
-    horizon = timedelta(minutes=max(wanted)) + 7 * DAY
+    # The planner reads items as far as its largest lead reaches plus 7 days; a day lead
+    # reaches an hour further (a change of summer time may lie inside it).
+    horizon = timedelta(minutes=max(w + (60 if w % 1440 == 0 else 0) for w in wanted)) + 7 * DAY
     planned: set[int] = set()
     for now in runs:
         if now < moment <= now + horizon:
