@@ -45,6 +45,9 @@ TOKEN_REFUSED = frozenset(
 )  # fmt: skip
 BOT_TOKEN_VARIABLE = "EUDESK_SLACK_BOT_TOKEN"
 APP_TOKEN_VARIABLE = "EUDESK_SLACK_APP_TOKEN"
+# What a start-up call to the Web API may raise that is not a bug (SlackApiError is a
+# SlackClientError: a refusal).
+START_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
 
 
 class TransportStartError(Exception):
@@ -187,16 +190,10 @@ class SlackTransport:
         """Check the bot token (auth.test), then connect Socket Mode when an app token is set."""
         try:
             auth = await self._outbox_client.auth_test()
-        except SlackApiError as exc:
-            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
-            reason = f"the Web API rejected the bot token (auth.test: {error})"
-            refused = error in TOKEN_REFUSED or exc.response.status_code == 401
-            raise TransportStartError(
-                PLATFORM, reason, rejected_token=BOT_TOKEN_VARIABLE if refused else None
+        except START_ERRORS as exc:
+            raise self._start_error(
+                exc, "the Web API rejected the bot token (auth.test", BOT_TOKEN_VARIABLE
             ) from exc
-        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
-            raise TransportStartError(PLATFORM, reason) from exc
         logger.info("slack: signed in as %s in %s", auth.get("user"), auth.get("team"))
         if not self.receives:
             logger.info("slack: started (send only)")
@@ -212,16 +209,22 @@ class SlackTransport:
     async def _check_app_token(self, app_token: str) -> None:
         try:
             await self._outbox_client.apps_connections_open(app_token=app_token)
-        except SlackApiError as exc:
-            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
-            reason = f"Slack refused the app token (apps.connections.open: {error})"
-            refused = error in TOKEN_REFUSED or exc.response.status_code == 401
-            raise TransportStartError(
-                PLATFORM, reason, rejected_token=APP_TOKEN_VARIABLE if refused else None
+        except START_ERRORS as exc:
+            raise self._start_error(
+                exc, "Slack refused the app token (apps.connections.open", APP_TOKEN_VARIABLE
             ) from exc
-        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
-            raise TransportStartError(PLATFORM, reason) from exc
+
+    def _start_error(self, exc: Exception, refusal: str, variable: str) -> TransportStartError:
+        """A failed start-up call as a TransportStartError: a refused token is named by its
+        variable, never its value; anything else is the Web API out of reach."""
+        if isinstance(exc, SlackApiError):
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            refused = error in TOKEN_REFUSED or exc.response.status_code == 401
+            return TransportStartError(
+                PLATFORM, f"{refusal}: {error})", rejected_token=variable if refused else None
+            )
+        reason = f"cannot reach the Web API at {self._api_url} ({type(exc).__name__})"
+        return TransportStartError(PLATFORM, reason)
 
     def socket_mode_handler(self) -> AsyncSocketModeHandler:
         """Socket Mode over the app token (the handler opens an aiohttp session: close it)."""
